@@ -1,0 +1,344 @@
+package lang
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+var nameRx = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,63}$`)
+
+// validName reports whether s is a valid block label.
+func validName(s string) bool { return nameRx.MatchString(s) }
+
+// parseHost validates a host pattern: LDH labels (punycode for IDN) with an
+// optional single leading "*.". It returns the lower-cased pattern.
+func parseHost(s string) (Host, error) {
+	h := Host{}
+	name := strings.ToLower(s)
+	if strings.HasPrefix(name, "*.") {
+		h.Wildcard = true
+		name = name[2:]
+	}
+	if name == "" {
+		return h, fmt.Errorf("%q is not a host name", s)
+	}
+	if len(name) > 253 {
+		return h, fmt.Errorf("host %q is longer than 253 characters", s)
+	}
+	labels := strings.Split(name, ".")
+	for _, l := range labels {
+		if err := checkLabel(l); err != nil {
+			return h, fmt.Errorf("invalid host %q: %v", s, err)
+		}
+	}
+	h.Name = name
+	h.Labels = len(labels)
+	return h, nil
+}
+
+func checkLabel(l string) error {
+	switch {
+	case l == "":
+		return fmt.Errorf("empty label")
+	case l == "*":
+		return fmt.Errorf("a wildcard is only allowed as the whole first label (\"*.example.com\")")
+	case len(l) > 63:
+		return fmt.Errorf("label %q is longer than 63 characters", l)
+	case l[0] == '-' || l[len(l)-1] == '-':
+		return fmt.Errorf("label %q starts or ends with '-'", l)
+	}
+	for _, c := range l {
+		if c >= 0x80 {
+			return fmt.Errorf("non-ASCII label %q: write internationalised names in punycode (xn--...)", l)
+		}
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return fmt.Errorf("character %q is not allowed (letters, digits and '-' only)", c)
+		}
+	}
+	return nil
+}
+
+// checkPath validates a path or path prefix.
+func checkPath(s string) error {
+	if !strings.HasPrefix(s, "/") {
+		return fmt.Errorf("a path must start with '/', got %q", s)
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("path %q is not valid UTF-8", s)
+	}
+	for _, c := range s {
+		if c <= ' ' || c == 0x7f {
+			return fmt.Errorf("path %q contains whitespace or a control character", s)
+		}
+	}
+	if strings.Contains(s, "?") {
+		return fmt.Errorf("path %q contains '?': paths are matched without the query string", s)
+	}
+	if len(s) > 1024 {
+		return fmt.Errorf("path is longer than 1024 characters")
+	}
+	return nil
+}
+
+// checkRegex validates a regex: RE2 syntax (Go's regexp), printable, and
+// without the few RE2 constructs PCRE reads differently.
+func checkRegex(s string) error {
+	if s == "" {
+		return fmt.Errorf("empty regex")
+	}
+	for _, c := range s {
+		if c < ' ' || c == 0x7f {
+			return fmt.Errorf("regex contains a control character")
+		}
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("regex is not valid UTF-8")
+	}
+	if _, err := syntax.Parse(s, syntax.Perl); err != nil {
+		return fmt.Errorf("invalid regex %q: %v", s, err)
+	}
+	// RE2 accepts \C, \z as in PCRE; \Q..\E is fine. PCRE differs on
+	// (?U) (ungreedy) and \pN forms without braces are fine in both.
+	if strings.Contains(s, `\C`) {
+		return fmt.Errorf("regex %q uses \\C, which HAProxy's PCRE reads differently", s)
+	}
+	if len(s) > 1024 {
+		return fmt.Errorf("regex is longer than 1024 characters")
+	}
+	return nil
+}
+
+// parseCIDR validates an IP or CIDR. It returns the prefix and, when host
+// bits are set, the canonical form to suggest.
+func parseCIDR(s string) (netip.Prefix, string, error) {
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil || a.Zone() != "" {
+			return netip.Prefix{}, "", fmt.Errorf("%q is not an IP address or CIDR", s)
+		}
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), "", nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, "", fmt.Errorf("%q is not a valid CIDR", s)
+	}
+	if p.Addr().Is4In6() {
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		if p.Bits() < 0 {
+			return netip.Prefix{}, "", fmt.Errorf("%q is not a valid CIDR", s)
+		}
+	}
+	if m := p.Masked(); m != p {
+		return m, m.String(), nil
+	}
+	return p, "", nil
+}
+
+// parseAddress validates "host:port" where host is IPv4, [IPv6] or a DNS
+// name.
+func parseAddress(s string) (host string, port int, err error) {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return "", 0, fmt.Errorf("%q has no port (want host:port)", s)
+	}
+	host, ps := s[:i], s[i+1:]
+	port, perr := strconv.Atoi(ps)
+	if perr != nil || port < 1 || port > 65535 || strings.HasPrefix(ps, "+") {
+		return "", 0, fmt.Errorf("invalid port %q in %q (1-65535)", ps, s)
+	}
+	switch {
+	case strings.HasPrefix(host, "["):
+		if !strings.HasSuffix(host, "]") {
+			return "", 0, fmt.Errorf("invalid IPv6 address in %q", s)
+		}
+		a, err := netip.ParseAddr(host[1 : len(host)-1])
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return "", 0, fmt.Errorf("invalid IPv6 address in %q", s)
+		}
+		return a.String(), port, nil
+	case strings.Contains(host, ":"):
+		return "", 0, fmt.Errorf("IPv6 addresses must be in brackets: %q", s)
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.String(), port, nil
+	}
+	if looksNumeric(host) {
+		return "", 0, fmt.Errorf("invalid IPv4 address in %q", s)
+	}
+	h, err := parseHost(host)
+	if err != nil || h.Wildcard {
+		return "", 0, fmt.Errorf("invalid host in %q", s)
+	}
+	return h.Name, port, nil
+}
+
+func looksNumeric(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789.") == ""
+}
+
+// parseBind validates a bind address "addr:port" where addr is "*", empty,
+// an IPv4 address or [IPv6]. It returns the canonical form.
+func parseBind(s string) (string, error) {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return "", fmt.Errorf("%q has no port (want addr:port, e.g. \"*:80\")", s)
+	}
+	host, ps := s[:i], s[i+1:]
+	port, err := strconv.Atoi(ps)
+	if err != nil || port < 1 || port > 65535 || strings.HasPrefix(ps, "+") {
+		return "", fmt.Errorf("invalid port %q in %q", ps, s)
+	}
+	switch {
+	case host == "*" || host == "":
+		return "*:" + strconv.Itoa(port), nil
+	case strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]"):
+		a, err := netip.ParseAddr(host[1 : len(host)-1])
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return "", fmt.Errorf("invalid IPv6 address in %q", s)
+		}
+		return "[" + a.String() + "]:" + strconv.Itoa(port), nil
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil || !a.Is4() {
+		return "", fmt.Errorf("invalid bind address %q (want *, an IPv4 address or [IPv6])", host)
+	}
+	return a.String() + ":" + strconv.Itoa(port), nil
+}
+
+var durationRx = regexp.MustCompile(`^([0-9]{1,9})(us|ms|s|m|h|d)?$`)
+
+// checkDuration validates an HAProxy duration ("500ms", "5s", "1m").
+func checkDuration(s string) error {
+	if !durationRx.MatchString(s) {
+		return fmt.Errorf("%q is not a duration (a number followed by us, ms, s, m, h or d, e.g. \"500ms\", \"5s\")", s)
+	}
+	return nil
+}
+
+var tokenRx = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+
+// checkHeaderName validates a header name. HTTP allows a few more token
+// characters; haproute accepts the ones that are safe in every HAProxy
+// context (letters, digits, '.', '_' and '-').
+func checkHeaderName(s string) error {
+	if !tokenRx.MatchString(s) {
+		return fmt.Errorf("invalid header name %q: use letters, digits, '-', '_' and '.'", s)
+	}
+	return nil
+}
+
+// checkHeaderValue validates a header value: no control characters (HTTP
+// forbids them), valid UTF-8, and at most 4096 bytes.
+func checkHeaderValue(s string) error {
+	for _, c := range s {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return fmt.Errorf("header value contains a control character")
+		}
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("header value is not valid UTF-8")
+	}
+	if len(s) > 4096 {
+		return fmt.Errorf("header value is longer than 4096 bytes")
+	}
+	return nil
+}
+
+var methodRx = regexp.MustCompile(`^[A-Z][A-Z-]{0,31}$`)
+
+// checkMethod validates an HTTP method (upper case token).
+func checkMethod(s string) error {
+	if !methodRx.MatchString(s) {
+		return fmt.Errorf("invalid HTTP method %q: write it in upper case (GET, POST, ...)", s)
+	}
+	return nil
+}
+
+// checkRedirect validates a redirect target: an absolute http(s) URL or a
+// path, printable, without whitespace.
+func checkRedirect(s string) error {
+	if s == "" {
+		return fmt.Errorf("empty redirect target")
+	}
+	for _, c := range s {
+		if c <= ' ' || c == 0x7f {
+			return fmt.Errorf("redirect target %q contains whitespace or a control character", s)
+		}
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("redirect target is not valid UTF-8")
+	}
+	if strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") {
+		return nil
+	}
+	if strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") {
+		if len(s) > len("https://") {
+			return nil
+		}
+	}
+	return fmt.Errorf("redirect target %q must be a path (/...) or an http:// or https:// URL", s)
+}
+
+// rawGlobalKeywords and rawDefaultsKeywords are the keywords accepted in
+// raw lines.
+var rawGlobalKeywords = map[string]bool{
+	"tune.bufsize": true, "tune.maxrewrite": true, "tune.http.maxhdr": true, "tune.ssl.default-dh-param": true,
+	"ssl-default-bind-ciphers": true, "ssl-default-bind-options": true, "ssl-default-bind-ciphersuites": true,
+	"hard-stop-after": true, "spread-checks": true, "max-spread-checks": true, "pidfile": true,
+	"ulimit-n": true, "user": true, "group": true, "chroot": true, "daemon": true, "insecure-fork-wanted": true,
+	"log-send-hostname": true, "log-tag": true, "server-state-file": true, "server-state-base": true,
+	"tune.h2.max-concurrent-streams": true, "tune.http.logurilen": true, "tune.idletimer": true,
+	"busy-polling": true, "localpeer": true, "setenv": true, "presetenv": true, "unsetenv": true,
+	"stats": true, "maxconnrate": true, "maxsessrate": true, "maxsslconn": true, "noreuseport": true,
+}
+
+var rawDefaultsKeywords = map[string]bool{
+	"option": true, "no": true, "retries": true, "timeout": true, "balance": true,
+	"maxconn": true, "log": true, "errorfile": true, "default-server": true, "http-reuse": true,
+	"compression": true, "load-server-state-from-file": true, "fullconn": true, "backlog": true,
+	"hash-type": true, "http-check": true, "retry-on": true,
+}
+
+// checkRaw validates a raw pass-through line for global or defaults.
+func checkRaw(s string, allowed map[string]bool) error {
+	if strings.ContainsAny(s, "\r\n\x00") {
+		return fmt.Errorf("a raw line must be a single line")
+	}
+	for _, c := range s {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return fmt.Errorf("raw line contains a control character")
+		}
+	}
+	if strings.Contains(s, "#") {
+		return fmt.Errorf("a raw line must not contain '#'")
+	}
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return fmt.Errorf("empty raw line")
+	}
+	if !allowed[f[0]] {
+		var kws []string
+		for k := range allowed {
+			kws = append(kws, k)
+		}
+		return fmt.Errorf("keyword %q is not accepted in raw lines.%s", f[0], didYouMean(f[0], kws))
+	}
+	return nil
+}
+
+// checkLogTarget validates a global log target line.
+func checkLogTarget(s string) error {
+	if strings.ContainsAny(s, "\r\n\x00#") {
+		return fmt.Errorf("a log target must be a single line without '#'")
+	}
+	if len(strings.Fields(s)) == 0 {
+		return fmt.Errorf("empty log target")
+	}
+	return nil
+}

@@ -128,8 +128,12 @@ type Rule struct {
 	Header string
 	Value  string
 	// Var and Expr (a trusted sample expression) for set-var.
-	Var     string
-	Expr    string
+	Var  string
+	Expr string
+	// MapConv and MapFile, when set, append a map lookup converter
+	// ("map_str", "map_beg") on the named map file to Expr.
+	MapConv string
+	MapFile string
 	Cond    Cond
 	Comment string
 	Range   hcl.Range

@@ -258,8 +258,14 @@ func (p *whenParse) errorf(start, end int, summary, format string, args ...any) 
 // When src is syntactically valid but has other problems (unknown function,
 // wrong number of arguments, bad string contents) the expression is returned
 // together with the diagnostics; otherwise, if there are errors, the
-// returned expression is nil.
+// returned expression is nil. A nil locate yields ranges that hold only the
+// byte offsets.
 func ParseWhen(src string, locate func(start, end int) hcl.Range) (WhenExpr, hcl.Diagnostics) {
+	if locate == nil {
+		locate = func(start, end int) hcl.Range {
+			return hcl.Range{Start: hcl.Pos{Byte: start}, End: hcl.Pos{Byte: end}}
+		}
+	}
 	p := &whenParse{src: src, locate: locate}
 
 	all, toks, err := whenLex(src)
@@ -423,11 +429,10 @@ func whenDescribe(t lexer.Token) string {
 	case t.EOF():
 		return "end of expression"
 	case t.Type == whenTokString:
-		v := t.Value
-		if len(v) > 40 {
-			v = v[:37] + "..."
+		if len(t.Value) > 40 || !utf8.ValidString(t.Value) || strings.ContainsFunc(t.Value, whenIsControl) {
+			return "string literal"
 		}
-		return "string " + v
+		return "string " + t.Value
 	case t.Type == whenTokIdent:
 		return fmt.Sprintf("name %q", t.Value)
 	default:
@@ -608,7 +613,7 @@ func (p *whenParse) decodeString(lit string, off int) string {
 	var b strings.Builder
 	for i := 0; i < len(body); i++ {
 		c := body[i]
-		if c < 0x20 || c == 0x7f {
+		if whenIsControl(rune(c)) {
 			p.errorf(off+i, off+i+1, "Invalid character in string",
 				"Strings in when expressions must not contain control characters (found %q).", string(rune(c)))
 			continue
@@ -634,6 +639,8 @@ func (p *whenParse) decodeString(lit string, off int) string {
 	}
 	return b.String()
 }
+
+func whenIsControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 func whenFuncList() string {
 	names := make([]string, 0, len(WhenFuncs))

@@ -433,3 +433,24 @@ func TestFormatWhenConstructed(t *testing.T) {
 		t.Errorf("re-parsed as %s, want %s", got, whenTree(e))
 	}
 }
+
+func TestParseWhenNilLocate(t *testing.T) {
+	_, diags := ParseWhen("a b", nil)
+	if len(diags) != 1 || diags[0].Subject.Start.Byte != 2 || diags[0].Subject.End.Byte != 3 {
+		t.Fatalf("diags = %v", diags)
+	}
+}
+
+func TestParseWhenUnexpectedStringDescription(t *testing.T) {
+	for src, want := range map[string]string{
+		"a 'x'":                               "Unexpected string 'x';",
+		"a 'x\ny'":                            "Unexpected string literal;",
+		"a '" + strings.Repeat("x", 50) + "'": "Unexpected string literal;",
+		"a `" + strings.Repeat("é", 30) + "`": "Unexpected string literal;",
+	} {
+		_, diags := ParseWhen(src, whenTestLocate)
+		if len(diags) != 1 || !strings.HasPrefix(diags[0].Detail, want) {
+			t.Errorf("%q: diags = %v, want detail starting with %q", src, diags, want)
+		}
+	}
+}

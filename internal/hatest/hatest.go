@@ -428,12 +428,15 @@ func StartProxy(t testing.TB, cfgPath string, waitAddrs ...string) *Proxy {
 			c.Close()
 			addrs = addrs[1:]
 		}
-		c, err := net.DialTimeout("unix", sock, 200*time.Millisecond)
+		// The master re-executes itself into "wait mode" right after forking
+		// the first worker; only a full command round trip proves that the
+		// final master is serving its CLI.
+		out, err := unixCommand(sock, "show proc")
 		if err != nil {
 			return false
 		}
-		c.Close()
-		return true
+		pids, err := parseShowProc(out)
+		return err == nil && len(pids) > 0
 	}
 	for !ready() {
 		select {
@@ -489,12 +492,37 @@ func (p *Proxy) Stop() {
 	})
 }
 
-// MasterCommand sends one command to the master CLI socket (non-interactive
-// mode: the master closes the connection after answering) and returns the
-// reply. Commands may be chained with ';'. A "reload" typically returns an
+// MasterCommand sends one command to the master CLI socket ("CMD\n" followed
+// by a write half-close, after which the master answers and closes) and
+// returns the reply. Commands may be chained with ';'. A "reload" typically returns an
 // empty reply because the master re-executes itself.
+//
+// While the master re-executes itself (at startup and on every reload) its
+// socket briefly refuses connections; MasterCommand retries such refused
+// connects for up to 5s while the master is alive. A connection accepted
+// just before a re-exec may still yield an empty reply.
 func (p *Proxy) MasterCommand(cmd string) (string, error) {
-	return unixCommand(p.MasterSocket, cmd)
+	deadline := time.Now().Add(DefaultTimeout)
+	for {
+		out, err := unixCommand(p.MasterSocket, cmd)
+		if err == nil || !isRefused(err) || p.Exited() || time.Now().After(deadline) {
+			return out, err
+		}
+		select {
+		case <-p.done:
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// isRefused reports whether err is a connect failure caused by a unix socket
+// that currently has no listener (or does not exist yet).
+func isRefused(err error) bool {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "dial" {
+		return false
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT)
 }
 
 // WorkerPIDs parses `show proc` from the master socket and returns the PIDs
@@ -599,6 +627,12 @@ func unixCommand(sock, cmd string) (string, error) {
 	if _, err := io.WriteString(conn, cmd+"\n"); err != nil {
 		return "", err
 	}
+	// Half-close: the master CLI keeps the connection open after answering
+	// unless it sees the end of input (or "quit"); the stats socket closes
+	// by itself but accepts the half-close as well.
+	if err := conn.(*net.UnixConn).CloseWrite(); err != nil {
+		return "", err
+	}
 	reply, err := io.ReadAll(conn)
 	if err != nil {
 		return string(reply), fmt.Errorf("hatest: %s: %q: %w", sock, cmd, err)
@@ -619,16 +653,23 @@ func Eventually(t testing.TB, d time.Duration, cond func() bool, msgAndArgs ...a
 			return
 		}
 		if time.Now().After(deadline) {
-			msg := "condition not met"
-			if len(msgAndArgs) > 0 {
-				if f, ok := msgAndArgs[0].(string); ok {
-					msg = fmt.Sprintf(f, msgAndArgs[1:]...)
-				} else {
-					msg = fmt.Sprint(msgAndArgs...)
-				}
-			}
-			t.Fatalf("hatest: Eventually: after %v: %s", d, msg)
+			t.Fatalf("hatest: Eventually: after %v: %s", d, formatMsg(msgAndArgs))
 		}
 		<-tick.C
 	}
+}
+
+// formatMsg renders testify-style msgAndArgs: a format string followed by its
+// arguments, or any values printed with fmt.Sprint. The arguments are copied
+// so that vet does not treat Eventually as a printf wrapper (its signature
+// deliberately accepts a message that may be empty).
+func formatMsg(msgAndArgs []any) string {
+	if len(msgAndArgs) == 0 {
+		return "condition not met"
+	}
+	args := append([]any(nil), msgAndArgs...)
+	if f, ok := args[0].(string); ok {
+		return fmt.Sprintf(f, args[1:]...)
+	}
+	return fmt.Sprint(args...)
 }

@@ -5,7 +5,7 @@ import "strings"
 // Quote renders s as one word of HAProxy configuration that HAProxy reads
 // back as exactly s: plain when s only holds characters that are never
 // special, otherwise in single quotes (inside which HAProxy interprets
-// nothing), with each embedded single quote written as '\''.
+// nothing), with each embedded single quote written as '\”.
 //
 // Quote does not make a string safe for a log-format context; see
 // QuoteLogFormat.

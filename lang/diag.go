@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-
 func errAt(rng hcl.Range, summary, detail string) *hcl.Diagnostic {
 	r := rng
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &r}

@@ -154,9 +154,9 @@ func writeSnippet(w io.Writer, src []byte, r *hcl.Range) {
 }
 
 type jsonDiag struct {
-	Severity string    `json:"severity"`
-	Summary  string    `json:"summary"`
-	Detail   string    `json:"detail,omitempty"`
+	Severity string     `json:"severity"`
+	Summary  string     `json:"summary"`
+	Detail   string     `json:"detail,omitempty"`
 	Range    *jsonRange `json:"range,omitempty"`
 }
 

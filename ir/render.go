@@ -309,11 +309,12 @@ func (r *renderer) backend(b *Backend) {
 			addr = "[" + addr + "]"
 		}
 		words := []string{"server", name(r, s.Name), addr + ":" + strconv.Itoa(s.Port)}
-		weight := s.Weight
+		weight, comment := s.Weight, ""
 		if s.State == "drain" {
 			// HAProxy has no drain keyword for server lines; weight 0 keeps
-			// the server out of rotation while letting it finish sessions.
-			weight = 0
+			// the server out of rotation while letting it finish sessions,
+			// and the comment keeps the real weight for Read.
+			weight, comment = 0, drainComment(s.Weight)
 		}
 		words = append(words, "weight", strconv.Itoa(weight))
 		if s.Maxconn > 0 {
@@ -331,7 +332,7 @@ func (r *renderer) backend(b *Backend) {
 		if s.State == "maint" {
 			words = append(words, "disabled")
 		}
-		r.line("", words...)
+		r.line(comment, words...)
 	}
 }
 

@@ -231,58 +231,85 @@ func (r *renderer) frontend(f *Frontend) {
 	}
 	r.timeout("client", f.TimeoutClient)
 	for _, a := range f.ACLs {
-		words := []string{"acl", name(r, a.Name), a.Fetch}
-		if a.Match != "" {
-			words = append(words, "-m", a.Match)
-		}
-		if a.File != "" {
-			words = append(words, "-f", r.path(a.File))
-		}
-		if len(a.Patterns) > 0 {
-			// "--" ends the flags: a pattern such as "-i" stays a pattern.
-			words = append(words, "--")
-		}
-		for _, p := range a.Patterns {
-			words = append(words, QuotePattern(p))
-		}
-		r.line(a.Comment, words...)
-	}
-	kw := "http-request"
-	if f.Mode == "tcp" {
-		kw = "tcp-request content"
+		r.line(a.Comment, r.aclWords(a)...)
 	}
 	for _, rule := range f.Rules {
-		words := []string{kw}
-		switch rule.Action {
-		case ActionDeny:
-			if f.Mode == "tcp" {
-				words = append(words, "reject")
-			} else {
-				words = append(words, "deny", "deny_status", strconv.Itoa(rule.Status))
-			}
-		case ActionRedirect:
-			words = append(words, "redirect", "location", QuoteLogFormat(rule.Location), "code", strconv.Itoa(rule.Code))
-		case ActionSetHeader:
-			words = append(words, "set-header", Quote(rule.Header), QuoteLogFormat(rule.Value))
-		case ActionSetVar:
-			expr := rule.Expr
-			if rule.MapFile != "" {
-				expr += "," + rule.MapConv + "(" + r.argPath(rule.MapFile) + ")"
-			}
-			words = append(words, "set-var("+rule.Var+")", expr)
-		default:
-			r.fail("unknown rule action %d", rule.Action)
-		}
-		words = append(words, cond(rule.Cond)...)
-		r.line(rule.Comment, words...)
+		r.line(rule.Comment, r.ruleWords(f.Mode, rule)...)
 	}
 	for _, u := range f.UseBackends {
-		words := append([]string{"use_backend", u.Backend}, cond(u.Cond)...)
-		r.line(u.Comment, words...)
+		r.line(u.Comment, useBackendWords(u)...)
 	}
 	if f.DefaultBackend != "" {
 		r.line("", "default_backend", name(r, f.DefaultBackend))
 	}
+}
+
+func (r *renderer) aclWords(a *ACL) []string {
+	words := []string{"acl", name(r, a.Name), a.Fetch}
+	if a.Match != "" {
+		words = append(words, "-m", a.Match)
+	}
+	if a.File != "" {
+		words = append(words, "-f", r.path(a.File))
+	}
+	if len(a.Patterns) > 0 {
+		// "--" ends the flags: a pattern such as "-i" stays a pattern.
+		words = append(words, "--")
+	}
+	for _, p := range a.Patterns {
+		words = append(words, QuotePattern(p))
+	}
+	return words
+}
+
+func (r *renderer) ruleWords(mode string, rule *Rule) []string {
+	words := []string{"http-request"}
+	if mode == "tcp" {
+		words = []string{"tcp-request", "content"}
+	}
+	switch rule.Action {
+	case ActionDeny:
+		if mode == "tcp" {
+			words = append(words, "reject")
+		} else {
+			words = append(words, "deny", "deny_status", strconv.Itoa(rule.Status))
+		}
+	case ActionRedirect:
+		words = append(words, "redirect", "location", QuoteLogFormat(rule.Location), "code", strconv.Itoa(rule.Code))
+	case ActionSetHeader:
+		words = append(words, "set-header", Quote(rule.Header), QuoteLogFormat(rule.Value))
+	case ActionSetVar:
+		expr := rule.Expr
+		if rule.MapFile != "" {
+			expr += "," + rule.MapConv + "(" + r.argPath(rule.MapFile) + ")"
+		}
+		words = append(words, "set-var("+rule.Var+")", expr)
+	default:
+		r.fail("unknown rule action %d", rule.Action)
+	}
+	return append(words, cond(rule.Cond)...)
+}
+
+func useBackendWords(u *UseBackend) []string {
+	return append([]string{"use_backend", u.Backend}, cond(u.Cond)...)
+}
+
+// ACLLine renders an ACL line with auxiliary files named relative to the
+// configuration directory, for display and comparison.
+func ACLLine(a *ACL) string { return strings.Join((&renderer{}).aclWords(a), " ") }
+
+// RuleLine renders a rule line of a frontend of the given mode.
+func RuleLine(mode string, rule *Rule) string {
+	return strings.Join((&renderer{}).ruleWords(mode, rule), " ")
+}
+
+// UseBackendLine renders a use_backend line.
+func UseBackendLine(u *UseBackend) string { return strings.Join(useBackendWords(u), " ") }
+
+// ServerLine renders a server line of backend b.
+func ServerLine(b *Backend, s *Server) string {
+	w, _ := serverWords(b, s)
+	return strings.Join(w, " ")
 }
 
 func (r *renderer) backend(b *Backend) {
@@ -304,36 +331,42 @@ func (r *renderer) backend(b *Backend) {
 		}
 	}
 	for _, s := range b.Servers {
-		addr := s.Address
-		if strings.Contains(addr, ":") {
-			addr = "[" + addr + "]"
-		}
-		words := []string{"server", name(r, s.Name), addr + ":" + strconv.Itoa(s.Port)}
-		weight, comment := s.Weight, ""
-		if s.State == "drain" {
-			// HAProxy has no drain keyword for server lines; weight 0 keeps
-			// the server out of rotation while letting it finish sessions,
-			// and the comment keeps the real weight for Read.
-			weight, comment = 0, drainComment(s.Weight)
-		}
-		words = append(words, "weight", strconv.Itoa(weight))
-		if s.Maxconn > 0 {
-			words = append(words, "maxconn", strconv.Itoa(s.Maxconn))
-		}
-		if s.Check {
-			words = append(words, "check")
-			if b.HealthCheck != nil && b.HealthCheck.Interval != "" {
-				words = append(words, "inter", b.HealthCheck.Interval)
-			}
-		}
-		if s.Backup {
-			words = append(words, "backup")
-		}
-		if s.State == "maint" {
-			words = append(words, "disabled")
-		}
+		words, comment := serverWords(b, s)
+		name(r, s.Name)
 		r.line(comment, words...)
 	}
+}
+
+func serverWords(b *Backend, s *Server) ([]string, string) {
+	addr := s.Address
+	if strings.Contains(addr, ":") {
+		addr = "[" + addr + "]"
+	}
+	words := []string{"server", s.Name, addr + ":" + strconv.Itoa(s.Port)}
+	weight, comment := s.Weight, ""
+	if s.State == "drain" {
+		// HAProxy has no drain keyword for server lines; weight 0 keeps
+		// the server out of rotation while letting it finish sessions,
+		// and the comment keeps the real weight for Read.
+		weight, comment = 0, drainComment(s.Weight)
+	}
+	words = append(words, "weight", strconv.Itoa(weight))
+	if s.Maxconn > 0 {
+		words = append(words, "maxconn", strconv.Itoa(s.Maxconn))
+	}
+	if s.Check {
+		words = append(words, "check")
+		if b.HealthCheck != nil && b.HealthCheck.Interval != "" {
+			words = append(words, "inter", b.HealthCheck.Interval)
+		}
+	}
+	if s.Backup {
+		words = append(words, "backup")
+	}
+	if s.State == "maint" {
+		words = append(words, "disabled")
+	}
+	return words, comment
 }
 
 func name(r *renderer, n string) string {

@@ -377,6 +377,7 @@ type Proxy struct {
 	// Dir is the temporary directory holding the master socket.
 	Dir string
 
+	t        testing.TB
 	out      *syncBuffer
 	done     chan struct{} // closed when the master has exited
 	waitErr  error         // valid after done is closed
@@ -387,8 +388,8 @@ type Proxy struct {
 // (dir is a fresh temporary directory), capturing stdout and stderr (see
 // Output). The child gets its own process group and SIGKILL as parent-death
 // signal, so it does not outlive a killed test binary. StartProxy waits until
-// every address in waitAddrs accepts TCP connections (polling, 10s deadline)
-// and until the master socket is reachable. If haproxy exits early or the
+// every address in waitAddrs accepts TCP connections and the master CLI
+// answers `show proc` with at least one worker (polling, 10s deadline). If haproxy exits early or the
 // deadline passes the test fails with haproxy's output. A t.Cleanup stops the
 // proxy (see Stop).
 func StartProxy(t testing.TB, cfgPath string, waitAddrs ...string) *Proxy {
@@ -410,7 +411,7 @@ func StartProxy(t testing.TB, cfgPath string, waitAddrs ...string) *Proxy {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("hatest: start haproxy: %v", err)
 	}
-	p := &Proxy{Cmd: cmd, MasterSocket: sock, Dir: dir, out: out, done: make(chan struct{})}
+	p := &Proxy{Cmd: cmd, MasterSocket: sock, Dir: dir, t: t, out: out, done: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.done)
@@ -445,7 +446,7 @@ func StartProxy(t testing.TB, cfgPath string, waitAddrs ...string) *Proxy {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("hatest: haproxy not ready after 10s (waiting for %v); output:\n%s", addrs, out.String())
+			t.Fatalf("hatest: haproxy not ready after 10s (addresses still closed: %v; otherwise the master CLI did not list a worker); output:\n%s", addrs, out.String())
 		}
 		select {
 		case <-p.done:
@@ -456,6 +457,9 @@ func StartProxy(t testing.TB, cfgPath string, waitAddrs ...string) *Proxy {
 }
 
 // Output returns everything haproxy has written to stdout and stderr so far.
+// Alerts and warnings (stderr) appear immediately; some NOTICE lines go to
+// stdout, which haproxy buffers because it is a pipe, so they may only show
+// up when the master exits.
 func (p *Proxy) Output() string { return p.out.String() }
 
 // PID returns the PID of the master process.
@@ -486,6 +490,7 @@ func (p *Proxy) Stop() {
 			return
 		case <-time.After(5 * time.Second):
 		}
+		p.t.Logf("hatest: haproxy (pid %d) still running 5s after SIGUSR1; sending SIGKILL to it and its process group", pid)
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 		_ = syscall.Kill(-pid, syscall.SIGKILL) // Setpgid: pgid == pid
 		<-p.done

@@ -72,6 +72,11 @@ func Compile(prog *lang.Program, opts Options) (*ir.Config, hcl.Diagnostics) {
 		TimeoutServer:  or(d.TimeoutServer, "30s"),
 		LogFormat:      d.LogFormat,
 	}
+	// Proxies log only with a "log" line of their own: make them use the
+	// global targets, unless a raw line already sets the proxies' logging.
+	if len(prog.Global.Log) > 0 && !slices.ContainsFunc(d.Raw, func(r lang.Raw) bool { return strings.HasPrefix(r.Text, "log ") }) {
+		c.cfg.Defaults.Raw = append(c.cfg.Defaults.Raw, ir.RawLine{Text: "log global", Range: prog.Global.Range})
+	}
 	for _, r := range d.Raw {
 		c.cfg.Defaults.Raw = append(c.cfg.Defaults.Raw, ir.RawLine{Text: r.Text, Range: r.Range})
 	}

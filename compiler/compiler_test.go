@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -100,7 +101,15 @@ func render(t *testing.T, cfg *ir.Config, dir string) ([]byte, ir.Files) {
 func fakeDir(name string) string { return "/etc/haproute/" + name }
 
 func TestGolden(t *testing.T) {
-	for _, tc := range goldenCases(t) {
+	cases := goldenCases(t)
+	goldens, _ := filepath.Glob(filepath.Join("testdata", "*.golden"))
+	for _, g := range goldens {
+		name := strings.TrimSuffix(filepath.Base(g), ".golden")
+		if !slices.ContainsFunc(cases, func(c goldenCase) bool { return c.name == name }) {
+			t.Errorf("%s has no test case %s.hcl or %s/", g, name, name)
+		}
+	}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, _ := build(t, tc.path)
 			got, _ := render(t, cfg, fakeDir(tc.name))

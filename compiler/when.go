@@ -97,7 +97,13 @@ func (fc *feCompiler) condition(name string) dnf {
 
 // callACL emits the ACL for one when-call and returns its name.
 func (fc *feCompiler) callACL(prefix string, call *lang.WhenCall, comment string, rng hcl.Range) string {
-	name := prefix + strconv.Itoa(len(fc.out.ACLs))
+	// Numbered within the block, so editing another block never renames
+	// this block's ACLs.
+	n := 0
+	for fc.acls[prefix+strconv.Itoa(n)] {
+		n++
+	}
+	name := prefix + strconv.Itoa(n)
 	a := &ir.ACL{Name: name, Comment: comment, Range: call.Range}
 	arg := call.Args[0]
 	switch call.Func {

@@ -16,6 +16,12 @@ backend "canary" {
 backend "office" {
   server "s" { address = "127.0.0.1:9005" }
 }
+backend "tenant_admin" {
+  server "s" { address = "127.0.0.1:9007" }
+}
+backend "tenant" {
+  server "s" { address = "127.0.0.1:9008" }
+}
 backend "beta" {
   server "s" { address = "127.0.0.1:9006" }
 }
@@ -64,5 +70,18 @@ frontend "main" {
   route "beta_plain" {
     path_prefix = ["/beta/"]
     backend     = backend.web
+  }
+
+  # wildcard tiers around a wildcard route with conditions; several hosts
+  # and paths give one rule per (host, path) candidate
+  route "tenant" {
+    host    = ["*.t.test"]
+    backend = backend.tenant
+  }
+  route "tenant_admin" {
+    host    = ["*.t.test", "admin.test"]
+    path    = ["/admin", "/settings"]
+    method  = ["GET"]
+    backend = backend.tenant_admin
   }
 }

@@ -21,9 +21,9 @@ frontend "main" {
     code        = 301
   }
   set_header "tag" {
-    host  = ["a.test"]
+    host   = ["a.test"]
     header = "X-Tag"
-    value = "100% a.test's"
+    value  = "100% a.test's"
   }
   deny "bad_method" {
     method = ["TRACE", "CONNECT"]

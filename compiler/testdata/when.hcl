@@ -36,7 +36,13 @@ frontend "main" {
   }
   route "internal" {
     host    = ["intranet.test"]
-    when    = "!(method('DELETE') || host('*.evil.test')) && (office || vpn)"
+    when    = "!(method('DELETE') || path_regex('^/private/')) && (office || vpn)"
     backend = backend.internal
+  }
+
+  # the negation of a condition with two attributes is an OR
+  deny "upload_outside_admin" {
+    path_prefix = ["/upload/"]
+    when        = "!admin_area && !office"
   }
 }

@@ -1,0 +1,241 @@
+package applier
+
+import (
+	"encoding/csv"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/haproute/haproute/ir"
+)
+
+// Live is the state of a running HAProxy as haproute sees it.
+type Live struct {
+	// Files is the configuration on disk.
+	Files *ir.Config
+	// Runtime is Files with the runtime state laid over it (servers, map
+	// and ACL entries, frontend maxconn); nil when HAProxy is not
+	// reachable.
+	Runtime *ir.Config
+	// Proc is the master's process list; nil without a master socket.
+	Proc *Proc
+}
+
+// Effective returns the configuration HAProxy is actually using: the
+// runtime view when known, else the files.
+func (l *Live) Effective() *ir.Config {
+	if l.Runtime != nil {
+		return l.Runtime
+	}
+	return l.Files
+}
+
+// PlanFor diffs desired against the live state and marks drift: changes
+// needed because the runtime state differs from the files on disk.
+func PlanFor(desired *ir.Config, live *Live) *Plan {
+	p := Diff(desired, live.Effective())
+	p.LiveVersion = live.Files.Version
+	if live.Runtime != nil {
+		drift := map[string]bool{}
+		for _, c := range Diff(live.Files, live.Runtime).Changes {
+			drift[changeKey(c)] = true
+		}
+		for i := range p.Changes {
+			if drift[changeKey(p.Changes[i])] {
+				p.Changes[i].Drift = true
+			}
+		}
+	}
+	return p
+}
+
+func changeKey(c Change) string { return string(c.Kind) + "\x00" + c.Section + "\x00" + c.Name }
+
+// Admin state bits of "show servers state" (HAProxy 2.6 SRV_ADMF_*).
+const (
+	admForcedMaint   = 0x01
+	admInheritMaint  = 0x02
+	admForcedDrain   = 0x08
+	admInheritDrain  = 0x10
+	admResolverMaint = 0x20
+)
+
+// readRuntime lays the runtime state read through rt over cfg (a fresh
+// copy of the files' configuration) in place.
+func readRuntime(rt *RuntimeAPI, cfg *ir.Config, dir string) error {
+	out, err := rt.Do("show servers state")
+	if err != nil {
+		return err
+	}
+	type srvState struct {
+		addr   string
+		port   int
+		admin  int
+		weight int
+	}
+	states := map[string]map[string]srvState{} // backend -> server -> state
+	var order = map[string][]string{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 19 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		admin, err1 := strconv.Atoi(f[6])
+		weight, err2 := strconv.Atoi(f[7])
+		port, err3 := strconv.Atoi(f[18])
+		if err1 != nil || err2 != nil || err3 != nil {
+			return fmt.Errorf("unexpected 'show servers state' line %q", line)
+		}
+		if states[f[1]] == nil {
+			states[f[1]] = map[string]srvState{}
+		}
+		states[f[1]][f[3]] = srvState{addr: f[4], port: port, admin: admin, weight: weight}
+		order[f[1]] = append(order[f[1]], f[3])
+	}
+	limits, err := readLimits(rt)
+	if err != nil {
+		return err
+	}
+	for _, b := range cfg.Backends {
+		st := states[b.Name]
+		var servers []*ir.Server
+		for _, s := range b.Servers {
+			ss, ok := st[s.Name]
+			if !ok {
+				continue // deleted at runtime
+			}
+			fileDrain := s.State == "drain"
+			s.Address, s.Port = ss.addr, ss.port
+			switch {
+			case ss.admin&(admForcedMaint|admInheritMaint|admResolverMaint) != 0:
+				s.State = "maint"
+				s.Weight = ss.weight
+			case ss.admin&(admForcedDrain|admInheritDrain) != 0:
+				s.State = "drain"
+				s.Weight = ss.weight
+			case fileDrain && ss.weight == 0:
+				// The file form of drain (weight 0, real weight in a
+				// comment) as loaded by a reload: still drained.
+			default:
+				s.State = "ready"
+				s.Weight = ss.weight
+			}
+			if m, ok := limits[b.Name+"/"+s.Name]; ok {
+				s.Maxconn = m
+			}
+			servers = append(servers, s)
+		}
+		// Servers added at runtime.
+		for _, name := range order[b.Name] {
+			if findServer(b, name) != nil {
+				continue
+			}
+			ss := st[name]
+			s := &ir.Server{Name: name, Address: ss.addr, Port: ss.port, Weight: ss.weight, State: "ready"}
+			if ss.admin&(admForcedMaint|admInheritMaint|admResolverMaint) != 0 {
+				s.State = "maint"
+			} else if ss.admin&(admForcedDrain|admInheritDrain) != 0 {
+				s.State = "drain"
+			}
+			s.Maxconn = limits[b.Name+"/"+name]
+			// Runtime-added servers inherit check from how haproute adds
+			// them: with check when the backend has a health check.
+			s.Check = b.HealthCheck != nil
+			servers = append(servers, s)
+		}
+		b.Servers = servers
+	}
+	for _, f := range cfg.Frontends {
+		// Without a configured limit HAProxy reports its derived default.
+		if m, ok := limits[f.Name+"/FRONTEND"]; ok && f.Maxconn > 0 {
+			f.Maxconn = m
+		}
+	}
+	for _, m := range cfg.Maps {
+		out, err := rt.Do("show map " + Arg(filepath.Join(dir, m.Name)))
+		if err != nil {
+			return err
+		}
+		entries, err := parseShowEntries(out, true)
+		if err != nil {
+			return fmt.Errorf("show map %s: %w", m.Name, err)
+		}
+		m.Entries = nil
+		for _, e := range entries {
+			m.Entries = append(m.Entries, ir.MapEntry{Key: e[0], Value: e[1]})
+		}
+	}
+	for _, a := range cfg.ACLFiles {
+		out, err := rt.Do("show acl " + Arg(filepath.Join(dir, a.Name)))
+		if err != nil {
+			return err
+		}
+		entries, err := parseShowEntries(out, false)
+		if err != nil {
+			return fmt.Errorf("show acl %s: %w", a.Name, err)
+		}
+		a.Entries = nil
+		for _, e := range entries {
+			a.Entries = append(a.Entries, ir.ACLEntry{Pattern: e[0]})
+		}
+	}
+	return nil
+}
+
+// parseShowEntries parses "show map"/"show acl" output: "0xID key [value]".
+func parseShowEntries(out string, withValue bool) ([][2]string, error) {
+	var res [][2]string
+	for _, line := range strings.Split(out, "\n") {
+		if line == "" {
+			continue
+		}
+		id, rest, ok := strings.Cut(line, " ")
+		if !ok || !strings.HasPrefix(id, "0x") {
+			return nil, fmt.Errorf("unexpected line %q", line)
+		}
+		if withValue {
+			k, v, _ := strings.Cut(rest, " ")
+			res = append(res, [2]string{k, v})
+		} else {
+			res = append(res, [2]string{rest, ""})
+		}
+	}
+	return res, nil
+}
+
+// readLimits returns maxconn of frontends ("NAME/FRONTEND") and servers
+// ("BACKEND/SERVER") from "show stat"; servers without a limit are absent.
+func readLimits(rt *RuntimeAPI) (map[string]int, error) {
+	out, err := rt.Do("show stat")
+	if err != nil {
+		return nil, err
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "# ")))
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil || len(recs) == 0 {
+		return nil, fmt.Errorf("unexpected 'show stat' answer: %v", err)
+	}
+	slim := -1
+	for i, h := range recs[0] {
+		if h == "slim" {
+			slim = i
+		}
+	}
+	if slim < 0 {
+		return nil, fmt.Errorf("'show stat' has no slim column")
+	}
+	out2 := map[string]int{}
+	for _, rec := range recs[1:] {
+		if len(rec) <= slim || rec[1] == "BACKEND" || rec[slim] == "" {
+			continue
+		}
+		n, err := strconv.Atoi(rec[slim])
+		if err != nil {
+			continue
+		}
+		out2[rec[0]+"/"+rec[1]] = n
+	}
+	return out2, nil
+}

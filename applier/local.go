@@ -1,0 +1,404 @@
+package applier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/renameio/v2"
+	"github.com/haproute/haproute/ir"
+)
+
+// Local drives an HAProxy on this machine: its configuration directory,
+// its stats socket (Runtime API) and its master socket (reloads).
+type Local struct {
+	// Dir is the configuration directory (haproxy.cfg, maps, ACL files).
+	Dir string
+	// RuntimeSocket and MasterSocket are the stats and master socket paths.
+	RuntimeSocket string
+	MasterSocket  string
+	// Haproxy is the binary used for "haproxy -c" (default "haproxy").
+	Haproxy string
+	// Timeout bounds each socket command (default DefaultTimeout).
+	Timeout time.Duration
+	// ReloadTimeout bounds the wait for a new worker (default 30s).
+	ReloadTimeout time.Duration
+}
+
+var _ Driver = (*Local)(nil)
+
+// LastGoodDir is where the previous generation of files is kept.
+const LastGoodDir = ".last-good"
+
+// Live reads the files and, when HAProxy answers, the runtime state.
+func (l *Local) Live(ctx context.Context) (*Live, error) {
+	files, err := l.readFiles()
+	if err != nil {
+		return nil, err
+	}
+	live := &Live{Files: files}
+	if l.MasterSocket != "" {
+		m := &Master{Path: l.MasterSocket, Timeout: l.Timeout}
+		if p, err := m.ShowProc(ctx); err == nil {
+			live.Proc = p
+		}
+	}
+	if l.RuntimeSocket == "" {
+		return live, nil
+	}
+	rt, err := DialRuntime(ctx, l.RuntimeSocket, l.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	defer rt.Close()
+	view, err := l.readFiles()
+	if err != nil {
+		return nil, err
+	}
+	if err := readRuntime(rt, view, l.absDir()); err != nil {
+		return nil, err
+	}
+	live.Runtime = view
+	return live, nil
+}
+
+// readFiles reads the configuration on disk; a directory without one
+// reads as an empty configuration (version 0).
+func (l *Local) readFiles() (*ir.Config, error) {
+	cfg, err := ir.Read(l.absDir())
+	if errors.Is(err, os.ErrNotExist) {
+		if _, statErr := os.Stat(filepath.Join(l.absDir(), ir.ConfigFile)); errors.Is(statErr, os.ErrNotExist) {
+			return &ir.Config{}, nil
+		}
+	}
+	return cfg, err
+}
+
+func (l *Local) absDir() string {
+	d, err := filepath.Abs(l.Dir)
+	if err != nil {
+		return l.Dir
+	}
+	return d
+}
+
+func (l *Local) haproxy() string {
+	if l.Haproxy != "" {
+		return l.Haproxy
+	}
+	return "haproxy"
+}
+
+// Lock takes the apply lock of the configuration directory: applies to one
+// directory are serialised. It waits up to timeout.
+func (l *Local) Lock(timeout time.Duration) (unlock func(), err error) {
+	if err := os.MkdirAll(l.absDir(), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(l.absDir(), ".haproute.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("another apply holds the lock on %s: %w", l.absDir(), err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Validate renders cfg into a scratch directory next to Dir and runs
+// "haproxy -c" on it.
+func (l *Local) Validate(ctx context.Context, cfg *ir.Config) error {
+	scratch, err := os.MkdirTemp(l.absDir(), ".candidate-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(scratch)
+	files, err := ir.Render(cfg, scratch)
+	if err != nil {
+		return err
+	}
+	if err := writeAll(scratch, files); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, l.haproxy(), "-c", "-q", "-f", filepath.Join(scratch, ir.ConfigFile))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("haproxy -c rejected the candidate configuration: %s", strings.TrimSpace(strings.ReplaceAll(string(out), scratch, l.absDir())))
+	}
+	return nil
+}
+
+// writeAll writes files atomically into dir (maps and ACL files first,
+// haproxy.cfg last) and removes map and ACL files no longer used.
+func writeAll(dir string, files ir.Files) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	names := files.Names()
+	for _, n := range names {
+		if n == ir.ConfigFile {
+			continue
+		}
+		if err := renameio.WriteFile(filepath.Join(dir, n), files[n], 0o644); err != nil {
+			return err
+		}
+	}
+	if data, ok := files[ir.ConfigFile]; ok {
+		if err := renameio.WriteFile(filepath.Join(dir, ir.ConfigFile), data, 0o644); err != nil {
+			return err
+		}
+	}
+	for _, pattern := range []string{"*.map", "*.acl"} {
+		old, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, p := range old {
+			if _, keep := files[filepath.Base(p)]; !keep {
+				_ = os.Remove(p)
+			}
+		}
+	}
+	return nil
+}
+
+// WriteFiles writes a rendered configuration into dir the way apply does.
+func WriteFiles(dir string, files ir.Files) error { return writeAll(dir, files) }
+
+// snapshot copies the current files into the last-good directory and
+// returns them (nil when there are none).
+func (l *Local) snapshot() (ir.Files, error) {
+	dir := l.absDir()
+	cur := ir.Files{}
+	for _, pattern := range []string{ir.ConfigFile, "*.map", "*.acl"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, p := range m {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return nil, err
+			}
+			cur[filepath.Base(p)] = data
+		}
+	}
+	if len(cur) == 0 {
+		return nil, nil
+	}
+	lg := filepath.Join(dir, LastGoodDir)
+	_ = os.RemoveAll(lg)
+	if err := writeAll(lg, cur); err != nil {
+		return nil, err
+	}
+	return cur, nil
+}
+
+// restore puts the snapshot back.
+func (l *Local) restore(snap ir.Files) error {
+	if snap == nil {
+		return nil
+	}
+	return writeAll(l.absDir(), snap)
+}
+
+// Apply applies plan: it validates the candidate, writes the files, then
+// either sends runtime commands or reloads once, rolls back on failure,
+// and finally re-reads the live state and requires it to match desired.
+func (l *Local) Apply(ctx context.Context, desired *ir.Config, plan *Plan, opts ApplyOptions) (res *Result, err error) {
+	start := time.Now()
+	obs := opts.Observe
+	if obs == nil {
+		obs = func(string) {}
+	}
+	unlock, err := l.Lock(10 * time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	live, err := l.Live(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ExpectVersion != 0 && live.Files.Version != opts.ExpectVersion {
+		return nil, &ConflictError{Expected: opts.ExpectVersion, Live: live.Files.Version}
+	}
+	// The plan is recomputed under the lock: the caller's plan may be
+	// stale, and only the fresh one is safe to execute.
+	plan = PlanFor(desired, live)
+	want := *desired
+	want.Version = live.Files.Version + 1
+	files, err := ir.Render(&want, l.absDir())
+	if err != nil {
+		return nil, err
+	}
+	same, err := sameFiles(l.absDir(), files, live.Files.Version)
+	if err != nil {
+		return nil, err
+	}
+	if plan.Empty() && same {
+		return &Result{Version: live.Files.Version, Unchanged: true, Duration: time.Since(start)}, nil
+	}
+	if err := l.Validate(ctx, &want); err != nil {
+		return nil, err
+	}
+	obs("haproxy -c: candidate configuration is valid")
+	snap, err := l.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	if err := writeAll(l.absDir(), files); err != nil {
+		_ = l.restore(snap)
+		return nil, err
+	}
+	obs(fmt.Sprintf("wrote %d files (version %d)", len(files), want.Version))
+	res = &Result{Version: want.Version}
+
+	if plan.Reload() {
+		if err := l.reload(ctx, obs); err != nil {
+			if rerr := l.restore(snap); rerr != nil {
+				err = fmt.Errorf("%w; restoring the last-good files also failed: %v", err, rerr)
+			}
+			return nil, err
+		}
+		res.Reloaded = true
+	} else if len(plan.Changes) > 0 {
+		rt, err := DialRuntime(ctx, l.RuntimeSocket, l.Timeout)
+		if err != nil {
+			_ = l.restore(snap)
+			return nil, err
+		}
+		ex := &executor{rt: rt, dir: l.absDir(), obs: obs, drainTimeout: opts.DrainTimeout}
+		err = ex.run(plan)
+		res.Commands = ex.sent
+		if err != nil {
+			rbErr := ex.rollback()
+			if rerr := l.restore(snap); rerr != nil {
+				rbErr = errors.Join(rbErr, rerr)
+			}
+			rt.Close()
+			if rbErr != nil {
+				return res, fmt.Errorf("%w; rollback incomplete: %v", err, rbErr)
+			}
+			return res, fmt.Errorf("%w (rolled back: runtime state and files are as before)", err)
+		}
+		rt.Close()
+	}
+	// Verify: the live state must now equal desired.
+	after, err := l.Live(ctx)
+	if err != nil {
+		return res, fmt.Errorf("applied, but re-reading the live state failed: %w", err)
+	}
+	if rest := PlanFor(desired, after); !rest.Empty() {
+		return res, &VerifyError{Remaining: rest.Changes}
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+// VerifyError lists what still differs after an apply.
+type VerifyError struct{ Remaining []Change }
+
+func (e *VerifyError) Error() string {
+	var b strings.Builder
+	b.WriteString("after apply the live state still differs from the desired one:")
+	for _, c := range e.Remaining {
+		fmt.Fprintf(&b, "\n  %s %s %s/%s: %q -> %q", c.Action, c.Kind, c.Section, c.Name, c.Before, c.After)
+	}
+	return b.String()
+}
+
+// sameFiles reports whether the files on disk equal files, ignoring the
+// version line (which always changes).
+func sameFiles(dir string, files ir.Files, liveVersion int) (bool, error) {
+	for name, data := range files {
+		cur, err := os.ReadFile(filepath.Join(dir, name))
+		if errors.Is(err, os.ErrNotExist) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if name == ir.ConfigFile {
+			cur = dropVersion(cur)
+			data = dropVersion(data)
+		}
+		if string(cur) != string(data) {
+			return false, nil
+		}
+	}
+	for _, pattern := range []string{"*.map", "*.acl"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, p := range m {
+			if _, ok := files[filepath.Base(p)]; !ok {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
+}
+
+func dropVersion(b []byte) []byte {
+	s := string(b)
+	if strings.HasPrefix(s, "# _version=") {
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			s = s[i+1:]
+		}
+	}
+	return []byte(s)
+}
+
+// reload asks the master to reload and waits for a new worker; a failed
+// reload (the old worker keeps serving) is an error.
+func (l *Local) reload(ctx context.Context, obs func(string)) error {
+	if l.MasterSocket == "" {
+		return errors.New("this change needs a reload, but no master socket is configured (--master-socket)")
+	}
+	m := &Master{Path: l.MasterSocket, Timeout: l.Timeout}
+	before, err := m.ShowProc(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := m.Do(ctx, "reload"); err != nil {
+		return err
+	}
+	obs("reload requested")
+	timeout := l.ReloadTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	deadline := time.Now().Add(timeout)
+	old := map[int]bool{}
+	for _, p := range before.Workers {
+		old[p] = true
+	}
+	for time.Now().Before(deadline) {
+		p, err := m.ShowProc(ctx)
+		if err == nil {
+			if p.Failed > before.Failed {
+				return fmt.Errorf("HAProxy refused the new configuration on reload (show proc reports a failed reload; the old worker keeps serving and the last-good files were restored). The master logs the reason on its standard error")
+			}
+			for _, w := range p.Workers {
+				if !old[w] {
+					obs(fmt.Sprintf("reloaded: new worker %d", w))
+					return nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("no new worker %s after the reload", timeout)
+}

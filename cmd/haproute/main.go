@@ -27,6 +27,8 @@ type CLI struct {
 	Fmt     FmtCmd     `cmd:"" help:"Rewrite .hcl files in canonical format."`
 	Build   BuildCmd   `cmd:"" help:"Compile a configuration into haproxy.cfg plus map and ACL files."`
 	Explain ExplainCmd `cmd:"" help:"Show which route a request would take, and why higher-ranked routes did not match."`
+	Plan    PlanCmd    `cmd:"" help:"Show what apply would change on a live HAProxy (exit 0: none, 2: changes, 1: error)."`
+	Apply   ApplyCmd   `cmd:"" help:"Apply the configuration to a live HAProxy: runtime changes without reload where possible."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
 }
 

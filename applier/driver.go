@@ -39,6 +39,8 @@ type Result struct {
 	Duration time.Duration
 	// Unchanged is true when nothing had to be done.
 	Unchanged bool
+	// Plan is the plan that was executed (computed under the lock).
+	Plan *Plan
 }
 
 // ConflictError is returned when the live version is not the expected one.

@@ -246,7 +246,7 @@ func (l *Local) Apply(ctx context.Context, desired *ir.Config, plan *Plan, opts 
 		return nil, err
 	}
 	if plan.Empty() && same {
-		return &Result{Version: live.Files.Version, Unchanged: true, Duration: time.Since(start)}, nil
+		return &Result{Version: live.Files.Version, Unchanged: true, Duration: time.Since(start), Plan: plan}, nil
 	}
 	if err := l.Validate(ctx, &want); err != nil {
 		return nil, err
@@ -261,7 +261,7 @@ func (l *Local) Apply(ctx context.Context, desired *ir.Config, plan *Plan, opts 
 		return nil, err
 	}
 	obs(fmt.Sprintf("wrote %d files (version %d)", len(files), want.Version))
-	res = &Result{Version: want.Version}
+	res = &Result{Version: want.Version, Plan: plan}
 
 	if plan.Reload() {
 		if err := l.reload(ctx, obs); err != nil {

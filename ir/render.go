@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	parser "github.com/haproxytech/config-parser/v5"
 	"github.com/haproxytech/config-parser/v5/options"
@@ -51,11 +52,10 @@ func Render(cfg *Config, dir string) (Files, error) {
 		return nil, r.err
 	}
 	text := r.buf.String()
-	p, err := parser.New(options.Reader(strings.NewReader(text)))
+	out, err := normalise(text)
 	if err != nil {
-		return nil, fmt.Errorf("render: config-parser: %w", err)
+		return nil, err
 	}
-	out := p.String()
 	if err := sameLines(text, out); err != nil {
 		return nil, err
 	}
@@ -67,6 +67,22 @@ func Render(cfg *Config, dir string) (Files, error) {
 		files[a.Name] = RenderACLFile(a)
 	}
 	return files, nil
+}
+
+// parserMu serialises config-parser, whose parser.New writes the
+// package-level variable DefaultSectionName (config-parser v5.1.6,
+// reader.go:197): concurrent Render calls were a data race.
+var parserMu sync.Mutex
+
+// normalise runs text through config-parser and returns its canonical form.
+func normalise(text string) (string, error) {
+	parserMu.Lock()
+	defer parserMu.Unlock()
+	p, err := parser.New(options.Reader(strings.NewReader(text)))
+	if err != nil {
+		return "", fmt.Errorf("render: config-parser: %w", err)
+	}
+	return p.String(), nil
 }
 
 // RenderMap renders a map file. Keys and values never contain whitespace or

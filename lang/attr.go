@@ -40,9 +40,14 @@ func (a *attrs) value(name string, typ cty.Type, what string) (cty.Value, bool) 
 	if d.HasErrors() {
 		return cty.NilVal, false
 	}
-	v, _ = v.Unmark()
+	// Deep: a backend reference inside a list or map is marked too.
+	v, _ = v.UnmarkDeep()
 	if !v.IsWhollyKnown() {
-		*a.diags = append(*a.diags, errAt(at.Expr.Range(), "Unknown value", fmt.Sprintf("The value of %s cannot be known here.", name)))
+		// Unknown values come from variables and locals whose errors were
+		// already reported; report only when there is no such error.
+		if !a.diags.HasErrors() {
+			*a.diags = append(*a.diags, errAt(at.Expr.Range(), "Unknown value", fmt.Sprintf("The value of %s cannot be known here.", name)))
+		}
 		return cty.NilVal, false
 	}
 	if v.IsNull() {

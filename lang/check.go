@@ -24,6 +24,9 @@ type checker struct {
 	ev    *evaluator
 	diags hcl.Diagnostics
 	prog  *Program
+	// broken holds routes whose decoding reported errors; their match sets
+	// are incomplete, so the ambiguity and shadow checks leave them out.
+	broken map[*Route]bool
 }
 
 func (c *checker) add(d ...*hcl.Diagnostic) { c.diags = append(c.diags, d...) }
@@ -31,7 +34,7 @@ func (c *checker) add(d ...*hcl.Diagnostic) { c.diags = append(c.diags, d...) }
 // Check evaluates and type-checks files into a Program. The Program is
 // returned even when there are errors (as complete as possible).
 func Check(files []*File, opts Options) (*Program, hcl.Diagnostics) {
-	c := &checker{files: map[string][]byte{}, prog: &Program{}}
+	c := &checker{files: map[string][]byte{}, prog: &Program{}, broken: map[*Route]bool{}}
 	var vars []*hcl.Block
 	var locals []*hcl.Attribute
 	var globals, defaults, backends, frontends []*hcl.Block
@@ -136,6 +139,7 @@ func Check(files []*File, opts Options) (*Program, hcl.Diagnostics) {
 			c.add(warnAt(b.Range, fmt.Sprintf("Backend %q has no servers", b.Name), "HAProxy answers 503 to every request routed to it."))
 		}
 	}
+	suggestRefs(c.diags, c.ev.ctx)
 	sortDiags(c.diags)
 	return c.prog, c.diags
 }

@@ -104,10 +104,11 @@ func (c *checker) frontend(b *hcl.Block) *Frontend {
 			c.checkName(blk.typ, blk.name, blk.nameRange)
 			key := blk.typ + "\x00" + blk.name
 			if prev, dup := named[key]; dup {
-				c.add(dupDiag(strings.ReplaceAll(blk.typ, "_", " "), blk.name, blk.nameRange, prev))
+				c.add(dupDiag(blk.typ, blk.name, blk.nameRange, prev))
 			}
 			named[key] = blk.nameRange
 		}
+		ndiags := len(c.diags)
 		a, _ := c.attrs(blk.body, &hcl.BodySchema{Attributes: attrSchema(blockAttrs[blk.typ]...)}, blk.defRange)
 		switch blk.typ {
 		case "route":
@@ -121,6 +122,9 @@ func (c *checker) frontend(b *hcl.Block) *Frontend {
 			r.Priority, _ = a.integer("priority", -1000000, 1000000)
 			if fe.Mode == "tcp" {
 				c.checkTCPMatch(&r.Match, blk.defRange)
+			}
+			if c.diags[ndiags:].HasErrors() {
+				c.broken[r] = true
 			}
 			fe.Routes = append(fe.Routes, r)
 		case "deny", "redirect", "set_header":
@@ -244,6 +248,13 @@ func (c *checker) backendDeclared(name string) bool {
 	return ok
 }
 
+// denyStatuses are the statuses HAProxy 2.6 can deny with using its
+// default error pages.
+var denyStatuses = map[int]bool{
+	200: true, 400: true, 401: true, 403: true, 404: true, 405: true, 407: true, 408: true, 410: true, 413: true,
+	421: true, 422: true, 425: true, 429: true, 500: true, 501: true, 502: true, 503: true, 504: true,
+}
+
 func (c *checker) rule(blk feBlock, a *attrs, fe *Frontend) *Rule {
 	r := &Rule{Name: blk.name, Range: blk.defRange}
 	switch blk.typ {
@@ -251,7 +262,13 @@ func (c *checker) rule(blk feBlock, a *attrs, fe *Frontend) *Rule {
 		r.Kind = RuleDeny
 		r.Status = 403
 		if s, ok := a.integer("status", 200, 599); ok {
-			r.Status = s
+			if !denyStatuses[s] {
+				// haproxy -c rejects other codes: "status code 'N' not
+				// handled by default with 'default-errorfiles' argument".
+				c.add(errAt(a.rng("status"), "Invalid status", fmt.Sprintf("HAProxy 2.6 cannot deny with status %d; use one of 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503, 504.", s)))
+			} else {
+				r.Status = s
+			}
 		}
 		r.Match = c.match(a, fe, true)
 	case "redirect":
@@ -318,7 +335,10 @@ func (c *checker) match(a *attrs, fe *Frontend, withHeader bool) Match {
 		}
 	}
 	npath := 0
-	for _, name := range []string{"path", "path_prefix", "path_regex"} {
+	// In source order, so the conflict is reported on the later attribute.
+	pathAttrs := []string{"path", "path_prefix", "path_regex"}
+	sort.SliceStable(pathAttrs, func(i, j int) bool { return a.rng(pathAttrs[i]).Start.Byte < a.rng(pathAttrs[j]).Start.Byte })
+	for _, name := range pathAttrs {
 		if !a.has(name) {
 			continue
 		}
@@ -470,9 +490,10 @@ func (c *checker) resolveWhen(fe *Frontend) {
 	for _, cd := range fe.Conditions {
 		names = append(names, cd.Name)
 	}
-	check := func(m *Match) {
+	check := func(m *Match) (resolved bool) {
+		resolved = true
 		if m.When == nil {
-			return
+			return resolved
 		}
 		WalkWhen(m.When, func(n WhenExpr) {
 			ref, ok := n.(*WhenRef)
@@ -484,10 +505,12 @@ func (c *checker) resolveWhen(fe *Frontend) {
 				c.add(errAt(ref.Range, "Unknown condition", fmt.Sprintf("Frontend %q has no condition named %q.%s", fe.Name, ref.Name, didYouMean(ref.Name, names))))
 				m.When = nil
 				m.WhenText = ""
+				resolved = false
 				return
 			}
 			cd.Used = true
 		})
+		return resolved
 	}
 	for _, cd := range fe.Conditions {
 		check(&cd.Match)
@@ -496,7 +519,9 @@ func (c *checker) resolveWhen(fe *Frontend) {
 		check(&r.Match)
 	}
 	for _, r := range fe.Routes {
-		check(&r.Match)
+		if !check(&r.Match) {
+			c.broken[r] = true
+		}
 	}
 	// Cycles among conditions.
 	state := map[string]int{} // 1 visiting, 2 done

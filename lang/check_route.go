@@ -71,21 +71,27 @@ func matchKey(m *Match) string {
 // and routes that can never be selected (shadowed).
 func (c *checker) checkRoutes(fe *Frontend) {
 	seen := map[string]*Route{}
+	ambiguous := map[*Route]bool{}
 	for _, r := range fe.Routes {
+		if c.broken[r] {
+			continue
+		}
 		key := fmt.Sprint(r.Priority) + "\x03" + matchKey(&r.Match)
 		if prev, dup := seen[key]; dup {
 			c.add(errAt(r.Range, "Ambiguous route", fmt.Sprintf("%s has the same match attributes and priority as %s (%s); only declaration order would tell them apart. Change the priority or the match.", r.Label(), prev.Label(), shortPos(prev.Range))))
+			ambiguous[r] = true
 			continue
 		}
 		seen[key] = r
 	}
-	c.checkShadowed(fe)
+	c.checkShadowed(fe, ambiguous)
 }
 
 // checkShadowed warns about a route each of whose candidates is covered by
 // a higher-ranked candidate of another route. Candidates are bucketed by
-// host so only routes that can cover each other are compared.
-func (c *checker) checkShadowed(fe *Frontend) {
+// host so only routes that can cover each other are compared. Routes in
+// skip were already reported as ambiguous; they are not reported again.
+func (c *checker) checkShadowed(fe *Frontend, skip map[*Route]bool) {
 	ranked := fe.RankedCandidates()
 	byExact := map[string][]int{}
 	byWild := map[string][]int{}
@@ -106,7 +112,7 @@ func (c *checker) checkShadowed(fe *Frontend) {
 	}
 	reported := map[*Route]bool{}
 	for _, r := range fe.Routes {
-		if reported[r] {
+		if reported[r] || c.broken[r] || skip[r] {
 			continue
 		}
 		var by *Route
@@ -137,7 +143,7 @@ func (c *checker) checkShadowed(fe *Frontend) {
 						break // buckets are in rank order
 					}
 					s := ranked[j]
-					if s.Route != r && covers(s, cand) {
+					if s.Route != r && !c.broken[s.Route] && covers(s, cand) {
 						coverer = s.Route
 						break
 					}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -31,17 +32,24 @@ func shortPos(r hcl.Range) string {
 // ShortPos renders a range as "file.hcl:LINE" (base name only).
 func ShortPos(r hcl.Range) string { return shortPos(r) }
 
-// suggest returns the candidate closest to name (edit distance at most 2, or
-// a third of the name's length), or "".
+// suggest returns the candidate closest to name, or "". Case is ignored; a
+// candidate qualifies when its edit distance is at most 2 (or a third of the
+// name's length), or when one of the two is a prefix of the other ("maint"
+// for "maintenance"), which ranks like the largest accepted distance.
 func suggest(name string, candidates []string) string {
 	best, bestD := "", -1
 	sorted := append([]string(nil), candidates...)
 	sort.Strings(sorted)
+	lname := strings.ToLower(name)
 	for _, c := range sorted {
-		d := editDistance(name, c)
+		lc := strings.ToLower(c)
+		d := editDistance(lname, lc)
 		limit := 2
 		if l := len(name) / 3; l > limit {
 			limit = l
+		}
+		if d > limit && min(len(lname), len(lc)) >= 3 && (strings.HasPrefix(lname, lc) || strings.HasPrefix(lc, lname)) {
+			d = limit
 		}
 		if d <= limit && (bestD < 0 || d < bestD) {
 			best, bestD = c, d

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/big"
 	"net/netip"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -254,16 +253,20 @@ func evalVariables(files []*File, vars []*hcl.Block, locals []*hcl.Attribute, ba
 			progress = true
 		}
 		if !progress {
-			names := make([]string, 0, len(pending))
-			for n := range pending {
-				names = append(names, n)
+			// Report the locals that are in a cycle and give them an
+			// unknown value; the locals that merely depend on a cycle are
+			// then evaluated (to unknown values) on the next round.
+			cycles := localCycles(pending)
+			if len(cycles) == 0 {
+				break // cannot happen: no progress implies a cycle
 			}
-			sort.Strings(names)
-			for _, n := range names {
-				diags = append(diags, errAt(pending[n].NameRange, "Cycle in locals", fmt.Sprintf("local.%s depends on itself (through %s).", n, strings.Join(names, ", "))))
-				localVals[n] = cty.DynamicVal
+			for _, n := range order {
+				if scc, ok := cycles[n]; ok {
+					diags = append(diags, errAt(pending[n].NameRange, "Cycle in locals", fmt.Sprintf("local.%s depends on itself (through %s).", n, strings.Join(scc, ", "))))
+					localVals[n] = cty.DynamicVal
+					delete(pending, n)
+				}
 			}
-			break
 		}
 	}
 	ctx.Variables["local"] = cty.ObjectVal(localVals)

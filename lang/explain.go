@@ -110,7 +110,7 @@ func (s *reqState) setHeader(name, value string) {
 // same semantics).
 func Explain(fe *Frontend, req Request) *Explanation {
 	s := &reqState{method: req.Method, src: req.Src.Unmap(), fe: fe, regexes: map[string]*regexp.Regexp{}}
-	s.path, s.query, _ = strings.Cut(req.Target, "?")
+	s.path, s.query, _ = strings.Cut(originPath(req.Target), "?")
 	if req.Host != "" {
 		s.headers = append(s.headers, [2]string{"host", strings.Trim(req.Host, " \t")})
 	}
@@ -151,6 +151,20 @@ func Explain(fe *Frontend, req Request) *Explanation {
 	}
 	ex.Outcome, ex.Status = OutcomeNotFound, 404
 	return ex
+}
+
+// originPath drops the scheme and authority of an absolute-form target
+// ("http://host/p?q" -> "/p?q"), as HAProxy's path fetch does; other
+// targets are returned unchanged.
+func originPath(target string) string {
+	scheme, rest, ok := strings.Cut(target, "://")
+	if !ok || strings.ContainsAny(scheme, "/?") {
+		return target
+	}
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		return rest[i:]
+	}
+	return ""
 }
 
 // match returns "" when the match set matches, else the reason it does not.
@@ -330,7 +344,8 @@ func (s *reqState) call(c *WhenCall) bool {
 	case "header_present":
 		return len(s.values(strings.ToLower(arg))) > 0
 	case "query":
-		for _, kv := range strings.Split(s.query, "&") {
+		// HAProxy's urlp() splits parameters at '&' and at ';'.
+		for _, kv := range strings.FieldsFunc(s.query, func(r rune) bool { return r == '&' || r == ';' }) {
 			k, v, _ := strings.Cut(kv, "=")
 			if k == arg && v == c.Args[1] {
 				return true

@@ -332,13 +332,68 @@ func checkRaw(s string, allowed map[string]bool) error {
 	return nil
 }
 
-// checkLogTarget validates a global log target line.
+var (
+	logFacilities = []string{"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "auth2",
+		"ftp", "ntp", "audit", "alert", "cron2", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}
+	logLevels  = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
+	logFormats = []string{"local", "rfc3164", "rfc5424", "priority", "short", "timed", "iso", "raw"}
+	// logAddrRx is the address of a log target: stdout, stderr, fd@N,
+	// ring@NAME, a unix socket path, or [udp@|udp4@|udp6@]host[:port].
+	// Only characters HAProxy reads literally in an unquoted word.
+	logAddrRx   = regexp.MustCompile(`^(stdout|stderr|fd@[0-9]+|ring@[A-Za-z0-9_.-]+|(unix@)?/[A-Za-z0-9_./+=,@:-]*|((udp|udp4|udp6)@)?([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?)$`)
+	logSampleRx = regexp.MustCompile(`^[0-9][0-9,-]*:[0-9]+$`)
+)
+
+// checkLogTarget validates a global log target: "ADDRESS [len N]
+// [format FORMAT] [sample RANGES:SIZE] FACILITY [LEVEL [MINLEVEL]]", the
+// form HAProxy 2.6 reads. The line is passed through unquoted, so only
+// this grammar (no quotes, '$', '\\' or '#') is accepted.
 func checkLogTarget(s string) error {
-	if strings.ContainsAny(s, "\r\n\x00#") {
-		return fmt.Errorf("a log target must be a single line without '#'")
-	}
-	if len(strings.Fields(s)) == 0 {
+	f := strings.Fields(s)
+	if len(f) == 0 {
 		return fmt.Errorf("empty log target")
+	}
+	if strings.ContainsAny(s, "\r\n\x00#") || !logAddrRx.MatchString(f[0]) {
+		return fmt.Errorf("invalid log address %q: use stdout, stderr, fd@N, ring@NAME, a socket path or host[:port]", f[0])
+	}
+	f = f[1:]
+	for _, opt := range []string{"len", "format", "sample"} {
+		if len(f) < 2 || f[0] != opt {
+			continue
+		}
+		var err error
+		switch opt {
+		case "len":
+			if n, e := strconv.Atoi(f[1]); e != nil || n < 80 || n > 65535 {
+				err = fmt.Errorf("invalid log length %q: 80 to 65535", f[1])
+			}
+		case "format":
+			if !contains(logFormats, f[1]) {
+				err = fmt.Errorf("unknown log format %q.%s", f[1], didYouMean(f[1], logFormats))
+			}
+		case "sample":
+			if !logSampleRx.MatchString(f[1]) {
+				err = fmt.Errorf("invalid log sample %q (want RANGES:SIZE, e.g. 1-3:5)", f[1])
+			}
+		}
+		if err != nil {
+			return err
+		}
+		f = f[2:]
+	}
+	if len(f) == 0 {
+		return fmt.Errorf("missing log facility (e.g. local0) after %q", s)
+	}
+	if !contains(logFacilities, f[0]) {
+		return fmt.Errorf("unknown log facility %q.%s", f[0], didYouMean(f[0], logFacilities))
+	}
+	if len(f) > 3 {
+		return fmt.Errorf("unexpected %q after the log levels", f[3])
+	}
+	for _, l := range f[1:] {
+		if !contains(logLevels, l) {
+			return fmt.Errorf("unknown log level %q.%s", l, didYouMean(l, logLevels))
+		}
 	}
 	return nil
 }

@@ -29,6 +29,7 @@ type CLI struct {
 	Explain ExplainCmd `cmd:"" help:"Show which route a request would take, and why higher-ranked routes did not match."`
 	Plan    PlanCmd    `cmd:"" help:"Show what apply would change on a live HAProxy (exit 0: none, 2: changes, 1: error)."`
 	Apply   ApplyCmd   `cmd:"" help:"Apply the configuration to a live HAProxy: runtime changes without reload where possible."`
+	Run     RunCmd     `cmd:"" help:"Watch the .hcl files and hot-apply every change; supervises its own HAProxy unless --attach."`
 	Version VersionCmd `cmd:"" help:"Print the version."`
 }
 

@@ -24,12 +24,35 @@ const payloadLimit = 12 * 1024
 // executor sends the runtime commands of a plan and remembers how to undo
 // each one.
 type executor struct {
-	rt           *RuntimeAPI
+	rt           cli
 	dir          string
 	obs          func(string)
 	drainTimeout time.Duration
 	sent         []string
 	undo         [][]string // per step, the commands that revert it
+}
+
+// cli is the part of the Runtime API the executor uses; the dry-run
+// driver records instead of sending.
+type cli interface {
+	Do(cmd string) (string, error)
+	Exec(cmd string) error
+}
+
+// recorder is a cli that sends nothing: every command succeeds, servers
+// have no connections and maps read as empty.
+type recorder struct{}
+
+func (recorder) Exec(string) error { return nil }
+
+func (recorder) Do(cmd string) (string, error) {
+	switch {
+	case strings.HasPrefix(cmd, "show servers conn"):
+		return "# bkname/svname bkid/svid addr port - purge_delay used_cur", nil
+	case strings.HasPrefix(cmd, "prepare map"):
+		return "New version created: 1", nil
+	}
+	return "", nil
 }
 
 func (ex *executor) exec(cmd string, undo ...string) error {

@@ -127,8 +127,12 @@ func checkQueryParam(name, value string) error {
 			}
 		}
 	}
-	if strings.Contains(name, "=") {
-		return fmt.Errorf("query parameter name %q contains '='", name)
+	// The name becomes the argument of HAProxy's urlp() fetch, where ',' and
+	// ')' would end it: keep names to characters that are safe there.
+	if strings.ContainsFunc(name, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '~')
+	}) {
+		return fmt.Errorf("query parameter name %q: use letters, digits, '.', '_', '-' and '~'", name)
 	}
 	return nil
 }

@@ -51,7 +51,8 @@ func desired(e *env, l *LoadFlags, t *TargetFlags) (*ir.Config, error) {
 type PlanCmd struct {
 	LoadFlags
 	TargetFlags
-	Format string `enum:"text,json" default:"text" help:"Output format: text or json."`
+	Format   string `enum:"text,json" default:"text" help:"Output format: text or json."`
+	Commands bool   `help:"Also list the runtime commands apply would send."`
 }
 
 // Run prints the plan; exit 0 = no changes, 2 = changes, 1 = error.
@@ -60,20 +61,23 @@ func (p *PlanCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	ctx := context.Background()
-	drv := p.driver()
-	live, err := drv.Live(ctx)
+	drv := &applier.DryRun{Inner: p.driver()}
+	res, err := drv.Apply(context.Background(), want, nil, applier.ApplyOptions{})
 	if err != nil {
 		return err
 	}
-	plan := applier.PlanFor(want, live)
-	plan.Version = live.Files.Version + 1
+	plan := res.Plan
 	if p.Format == "json" {
 		if err := applier.WriteJSON(e.stdout, plan); err != nil {
 			return err
 		}
 	} else {
 		applier.WriteText(e.stdout, plan)
+		if p.Commands {
+			for _, c := range res.Commands {
+				fmt.Fprintln(e.stdout, "  runtime: "+c)
+			}
+		}
 	}
 	if !plan.Empty() {
 		return exitError{2}

@@ -167,34 +167,36 @@ func itoa0(n int) string {
 }
 
 // lines compares two line lists as multisets and records one change per
-// added or removed line; a pure reordering is one change.
+// added or removed line; a reordering of the lines present on both sides
+// is one more change.
 func (d *differ) lines(kind Kind, section string, want, have []string, ranges map[string]hcl.Range, reason string) {
 	count := map[string]int{}
 	for _, l := range have {
 		count[l]++
 	}
-	changed := false
+	var kept []string // lines of want also in have, in want's order
 	for _, l := range want {
 		if count[l] > 0 {
 			count[l]--
+			kept = append(kept, l)
 			continue
 		}
-		changed = true
 		d.add(Change{Action: Create, Kind: kind, Section: section, Name: l, After: l, Via: Reload, Reason: reason, Range: rangeOf(ranges[l])})
 	}
-	var gone []string
+	var gone, stay []string
 	for _, l := range have {
 		if count[l] > 0 {
 			count[l]--
 			gone = append(gone, l)
+			continue
 		}
+		stay = append(stay, l)
 	}
 	for _, l := range gone {
-		changed = true
 		d.add(Change{Action: Delete, Kind: kind, Section: section, Name: l, Before: l, Via: Reload, Reason: reason})
 	}
-	if !changed && !slices.Equal(want, have) {
-		d.add(Change{Action: Update, Kind: kind, Section: section, Name: "order", Before: strings.Join(have, "\n"), After: strings.Join(want, "\n"), Via: Reload, Reason: "rule order changed"})
+	if !slices.Equal(kept, stay) {
+		d.add(Change{Action: Update, Kind: kind, Section: section, Name: "order", Before: strings.Join(stay, "\n"), After: strings.Join(kept, "\n"), Via: Reload, Reason: "rule order changed"})
 	}
 }
 
@@ -240,7 +242,7 @@ func (d *differ) backends(desired, live *ir.Config) {
 		}
 		d.backend(b, lb)
 	}
-	for _, lb := range live.Backends {
+	for _, lb := range byName(live.Backends, func(b *ir.Backend) string { return b.Name }) {
 		if desired.FindBackend(lb.Name) == nil {
 			d.add(Change{Action: Delete, Kind: KindBackend, Name: lb.Name, Before: lb.Name, Via: Reload, Reason: "backends cannot be removed at runtime"})
 		}
@@ -278,11 +280,19 @@ func (d *differ) backend(b, lb *ir.Backend) {
 		}
 		d.server(b, srv, ls)
 	}
-	for _, ls := range lb.Servers {
+	for _, ls := range byName(lb.Servers, func(s *ir.Server) string { return s.Name }) {
 		if findServer(b, ls.Name) == nil {
 			d.add(Change{Action: Delete, Kind: KindServer, Section: s, Name: ls.Name, Before: ir.ServerLine(lb, ls), Via: Runtime, oldServer: ls, backend: b})
 		}
 	}
+}
+
+// byName returns l sorted by name, so that removals are listed in the
+// same order whatever the order of the live configuration.
+func byName[T any](l []T, name func(T) string) []T {
+	out := slices.Clone(l)
+	slices.SortStableFunc(out, func(a, b T) int { return strings.Compare(name(a), name(b)) })
+	return out
 }
 
 func isIP(s string) bool {
@@ -346,7 +356,7 @@ func (d *differ) frontends(desired, live *ir.Config) {
 		}
 		d.frontend(f, lf)
 	}
-	for _, lf := range live.Frontends {
+	for _, lf := range byName(live.Frontends, func(f *ir.Frontend) string { return f.Name }) {
 		if desired.FindFrontend(lf.Name) == nil {
 			d.add(Change{Action: Delete, Kind: KindFrontend, Name: lf.Name, Before: lf.Name, Via: Reload, Reason: "frontends cannot be removed at runtime"})
 		}
@@ -413,7 +423,7 @@ func (d *differ) maps(desired, live *ir.Config) {
 		}
 		d.mapEntries(m, lm, via)
 	}
-	for _, lm := range live.Maps {
+	for _, lm := range byName(live.Maps, func(m *ir.MapFile) string { return m.Name }) {
 		found := false
 		for _, m := range desired.Maps {
 			found = found || m.Name == lm.Name
@@ -479,7 +489,7 @@ func (d *differ) aclFiles(desired, live *ir.Config) {
 		}
 		d.aclEntries(a, la, via)
 	}
-	for _, la := range live.ACLFiles {
+	for _, la := range byName(live.ACLFiles, func(a *ir.ACLFile) string { return a.Name }) {
 		if !wantFiles[la.Name] {
 			d.aclEntries(&ir.ACLFile{Name: la.Name}, la, Reload)
 		}

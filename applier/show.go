@@ -56,13 +56,15 @@ func WriteText(w io.Writer, p *Plan) {
 func describe(c Change) string {
 	var b strings.Builder
 	b.WriteString(string(c.Kind))
-	if c.Section != "" {
+	if c.Section != "" && c.Section != string(c.Kind) {
 		b.WriteString(" " + c.Section)
 	}
 	switch {
 	case c.Kind == KindMapEntry || c.Kind == KindACLEntry:
 		b.WriteString(": " + c.Name)
-	case c.Name != "" && c.Name != c.After && c.Name != c.Before:
+	case c.Name != "":
+		// Create and Delete show After or Before only when it differs
+		// from the name, so the name is always written here.
 		b.WriteString(" " + c.Name)
 	}
 	switch c.Action {
@@ -105,5 +107,43 @@ func oneLine(s string) string {
 func WriteJSON(w io.Writer, p *Plan) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	if p.Changes == nil {
+		// An empty plan has "changes": [], not null.
+		q := *p
+		q.Changes = []Change{}
+		p = &q
+	}
 	return enc.Encode(p)
+}
+
+// jsonRange and jsonPos give the HCL source lower-case keys, like the
+// diagnostics of "haproute check --format json".
+type jsonRange struct {
+	Filename string  `json:"filename"`
+	Start    jsonPos `json:"start"`
+	End      jsonPos `json:"end"`
+}
+
+type jsonPos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Byte   int `json:"byte"`
+}
+
+// MarshalJSON renders a change with its source range as
+// {"filename", "start": {"line", "column", "byte"}, "end"}.
+func (c Change) MarshalJSON() ([]byte, error) {
+	type plain Change // without this method
+	out := struct {
+		plain
+		Source *jsonRange `json:"source,omitempty"` // shadows plain's Range
+	}{plain: plain(c)}
+	if r := c.Range; r != nil {
+		out.Source = &jsonRange{
+			Filename: r.Filename,
+			Start:    jsonPos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+			End:      jsonPos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte},
+		}
+	}
+	return json.Marshal(out)
 }

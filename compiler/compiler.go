@@ -153,6 +153,33 @@ type feCompiler struct {
 	files map[string]bool
 	// acls records emitted ACL names.
 	acls map[string]bool
+	// prefixes name each rule's and route's ACLs (see blockPrefixes).
+	prefixes map[any]string
+}
+
+// blockPrefixes names the ACLs of each block after its label
+// ("route.api_host0"), or for an unlabeled block after its position among
+// the unlabeled blocks of its kind ("deny.2"): adding or removing another
+// block never renames them, so such an edit stays a small change.
+// Labels start with a letter or '_', so the two forms never collide.
+func blockPrefixes(fe *lang.Frontend) map[any]string {
+	out := map[any]string{}
+	unlabeled := map[string]int{}
+	name := func(kind, label string) string {
+		if label != "" {
+			return kind + "." + label
+		}
+		n := unlabeled[kind]
+		unlabeled[kind]++
+		return kind + "." + strconv.Itoa(n)
+	}
+	for _, r := range fe.Rules {
+		out[r] = name(r.Kind.String(), r.Name)
+	}
+	for _, r := range fe.Routes {
+		out[r] = name("route", r.Name)
+	}
+	return out
 }
 
 // dnf is an OR of AND-ed terms. nil means "always true" only when marked
@@ -162,7 +189,7 @@ type dnf [][]ir.Term
 var alwaysTrue = dnf{{}}
 
 func (c *compiler) frontend(fe *lang.Frontend) {
-	fc := &feCompiler{compiler: c, fe: fe, conds: map[string]dnf{}, files: map[string]bool{}, acls: map[string]bool{}}
+	fc := &feCompiler{compiler: c, fe: fe, conds: map[string]dnf{}, files: map[string]bool{}, acls: map[string]bool{}, prefixes: blockPrefixes(fe)}
 	fc.out = &ir.Frontend{
 		Name:          fe.Name,
 		Mode:          fe.Mode,
@@ -186,7 +213,7 @@ func (c *compiler) frontend(fe *lang.Frontend) {
 }
 
 func (fc *feCompiler) rule(i int, r *lang.Rule) {
-	prefix := "x" + strconv.Itoa(i)
+	prefix := fc.prefixes[r]
 	cond := fc.match(prefix, &r.Match, nil, nil, r.Range, r.Label())
 	if len(cond) == 0 {
 		return // can never match
@@ -357,15 +384,9 @@ func (fc *feCompiler) match(prefix string, m *lang.Match, host *lang.Host, path 
 	return out
 }
 
-// fileLabel names auxiliary files after the block's label when it has one.
-func fileLabel(prefix, label string) string {
-	if i := strings.IndexByte(label, '"'); i >= 0 {
-		kind := strings.TrimSpace(label[:i])
-		name := strings.Trim(label[i:], `"`)
-		return kind + "." + name
-	}
-	return prefix
-}
+// fileLabel names auxiliary files after the block (its ACL prefix, which
+// is "kind.label" or "kind.N").
+func fileLabel(prefix, _ string) string { return prefix }
 
 func (fc *feCompiler) tooComplex(rng hcl.Range) {
 	r := rng

@@ -238,7 +238,7 @@ func (fc *feCompiler) mapStep(s step, depths map[int]bool) {
 // ruleStep emits the rule for one candidate of a route with conditions.
 func (fc *feCompiler) ruleStep(c lang.Candidate) {
 	r := c.Route
-	d := fc.match("r"+strconv.Itoa(r.Index), &r.Match, c.Host, c.Path, r.Range, r.Label())
+	d := fc.match(fc.prefixes[r], &r.Match, c.Host, c.Path, r.Range, r.Label())
 	if len(d) == 0 {
 		return
 	}
@@ -263,7 +263,7 @@ func (fc *feCompiler) tcpRoutes() {
 		if r.Backend == "" {
 			continue
 		}
-		d := fc.match("r"+strconv.Itoa(r.Index), &r.Match, nil, nil, r.Range, r.Label())
+		d := fc.match(fc.prefixes[r], &r.Match, nil, nil, r.Range, r.Label())
 		if len(d) == 0 {
 			continue
 		}

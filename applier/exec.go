@@ -1,9 +1,11 @@
 package applier
 
 import (
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -118,6 +120,9 @@ func (ex *executor) run(p *Plan) error {
 				}
 			}
 		case KindFrontendMaxconn:
+			if err := ex.notFull(c.Section, c.value, c.oldValue); err != nil {
+				return err
+			}
 			if err := ex.exec("set maxconn frontend "+Arg(c.Section)+" "+c.value, "set maxconn frontend "+Arg(c.Section)+" "+c.oldValue); err != nil {
 				return err
 			}
@@ -126,6 +131,37 @@ func (ex *executor) run(p *Plan) error {
 	for _, c := range removes {
 		if err := ex.removeServer(c.backend.Name, c.oldServer, c.backend); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// notFull refuses to raise the limit of a frontend that is at its limit:
+// its listeners may then be queued, and HAProxy 2.6 deadlocks the worker
+// when "set maxconn frontend" resumes them (haproxy/haproxy#2726).
+func (ex *executor) notFull(fe, value, old string) error {
+	n, _ := strconv.Atoi(value)
+	o, _ := strconv.Atoi(old)
+	if n <= o {
+		return nil
+	}
+	out, err := ex.rt.Do("show stat")
+	if err != nil {
+		return err
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "# ")))
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil || len(recs) == 0 {
+		return fmt.Errorf("unexpected 'show stat' answer: %v", err)
+	}
+	scur := slices.Index(recs[0], "scur")
+	for _, rec := range recs[1:] {
+		if scur < 0 || len(rec) <= scur || rec[0] != fe || rec[1] != "FRONTEND" {
+			continue
+		}
+		if cur, _ := strconv.Atoi(rec[scur]); cur >= o {
+			return fmt.Errorf("frontend %s is at its connection limit (%d of %d): raising the limit at runtime now would deadlock HAProxy 2.6 (haproxy/haproxy#2726); apply again once it is below the limit", fe, cur, o)
 		}
 	}
 	return nil
@@ -188,8 +224,28 @@ func (ex *executor) updateServer(be string, want, have *ir.Server) error {
 			return err
 		}
 	}
-	if want.Weight != have.Weight {
-		if err := ex.exec(fmt.Sprintf("set weight %s %d", id, want.Weight), fmt.Sprintf("set weight %s %d", id, have.Weight)); err != nil {
+	haveState, haveWeight := have.State, have.Weight
+	if have.State == "drain" && (want.State != "drain" || want.Weight != have.Weight) {
+		// A drain loaded from the files is weight 0 without HAProxy's
+		// drain flag (the live view shows the weight of the comment):
+		// leaving it must restore the weight, and changing the weight
+		// must keep it drained.
+		cur, err := ex.weight(id)
+		if err != nil {
+			return err
+		}
+		if cur != have.Weight {
+			haveState, haveWeight = "ready", cur
+			if want.State == "drain" {
+				if err := ex.exec("set server "+id+" state drain", "set server "+id+" state ready"); err != nil {
+					return err
+				}
+				haveState = "drain"
+			}
+		}
+	}
+	if want.Weight != haveWeight {
+		if err := ex.exec(fmt.Sprintf("set weight %s %d", id, want.Weight), fmt.Sprintf("set weight %s %d", id, haveWeight)); err != nil {
 			return err
 		}
 	}
@@ -198,12 +254,29 @@ func (ex *executor) updateServer(be string, want, have *ir.Server) error {
 			return err
 		}
 	}
-	if want.State != have.State {
-		if err := ex.exec("set server "+id+" state "+want.State, "set server "+id+" state "+have.State); err != nil {
+	if want.State != haveState {
+		if err := ex.exec("set server "+id+" state "+want.State, "set server "+id+" state "+haveState); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// weight returns the server's current weight ("get weight").
+func (ex *executor) weight(id string) (int, error) {
+	out, err := ex.rt.Do("get weight " + id)
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(out)
+	if len(f) == 0 {
+		return 0, &CommandError{Command: "get weight " + id, Answer: out}
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil {
+		return 0, &CommandError{Command: "get weight " + id, Answer: out}
+	}
+	return n, nil
 }
 
 // removeServer drains the server, waits (bounded) for its connections to
@@ -240,8 +313,19 @@ func (ex *executor) removeServer(be string, s *ir.Server, b *ir.Backend) error {
 	if old.State != "maint" {
 		re = append(re, "enable server "+id)
 	}
-	if err := ex.exec("del server "+id, re...); err != nil {
-		return err
+	// Idle keep-alive connections to the server also block the delete;
+	// HAProxy closes them after the switch to maintenance, asynchronously.
+	idle := time.Now().Add(2 * time.Second)
+	for {
+		err := ex.exec("del server "+id, re...)
+		if err == nil {
+			break
+		}
+		var ce *CommandError
+		if !errors.As(err, &ce) || !strings.Contains(ce.Answer, "still has connections") || time.Now().After(idle) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	ex.obs("removed server " + id)
 	return nil

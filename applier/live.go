@@ -52,6 +52,39 @@ func PlanFor(desired *ir.Config, live *Live) *Plan {
 
 func changeKey(c Change) string { return string(c.Kind) + "\x00" + c.Section + "\x00" + c.Name }
 
+// runtimeCopy copies cfg deeply enough for readRuntime to change the copy
+// without touching cfg: the backends and their servers, the frontends and
+// the map and ACL files (whose entries readRuntime replaces).
+func runtimeCopy(cfg *ir.Config) *ir.Config {
+	v := *cfg
+	v.Backends = make([]*ir.Backend, len(cfg.Backends))
+	for i, b := range cfg.Backends {
+		nb := *b
+		nb.Servers = make([]*ir.Server, len(b.Servers))
+		for j, s := range b.Servers {
+			ns := *s
+			nb.Servers[j] = &ns
+		}
+		v.Backends[i] = &nb
+	}
+	v.Frontends = make([]*ir.Frontend, len(cfg.Frontends))
+	for i, f := range cfg.Frontends {
+		nf := *f
+		v.Frontends[i] = &nf
+	}
+	v.Maps = make([]*ir.MapFile, len(cfg.Maps))
+	for i, m := range cfg.Maps {
+		nm := *m
+		v.Maps[i] = &nm
+	}
+	v.ACLFiles = make([]*ir.ACLFile, len(cfg.ACLFiles))
+	for i, a := range cfg.ACLFiles {
+		na := *a
+		v.ACLFiles[i] = &na
+	}
+	return &v
+}
+
 // Admin state bits of "show servers state" (HAProxy 2.6 SRV_ADMF_*).
 const (
 	admForcedMaint   = 0x01

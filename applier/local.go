@@ -1,6 +1,7 @@
 package applier
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,12 @@ func (l *Local) Live(ctx context.Context) (*Live, error) {
 	if err != nil {
 		return nil, err
 	}
+	return l.liveFrom(ctx, files)
+}
+
+// liveFrom completes the live state of the configuration files read from
+// disk with the master's process list and the runtime state.
+func (l *Local) liveFrom(ctx context.Context, files *ir.Config) (*Live, error) {
 	live := &Live{Files: files}
 	if l.MasterSocket != "" {
 		m := &Master{Path: l.MasterSocket, Timeout: l.Timeout}
@@ -57,15 +64,45 @@ func (l *Local) Live(ctx context.Context) (*Live, error) {
 		return nil, err
 	}
 	defer rt.Close()
-	view, err := l.readFiles()
-	if err != nil {
-		return nil, err
-	}
+	// The runtime view starts as a copy of the files' configuration:
+	// reading and parsing the files a second time cost as much as the
+	// rest of Live on large configurations.
+	view := runtimeCopy(files)
 	if err := readRuntime(rt, view, l.absDir()); err != nil {
 		return nil, err
 	}
 	live.Runtime = view
 	return live, nil
+}
+
+// liveAgain reads the live state after an apply that kept the text of
+// haproxy.cfg apart from its version line: prev, the configuration read
+// from that text before, is reused (config-parser, which most of a read
+// of a large configuration is, does not run again) and the map and ACL
+// files and the runtime state are read as Live reads them. If haproxy.cfg
+// is not the text written (wrote, version version), it is Live.
+func (l *Local) liveAgain(ctx context.Context, prev *ir.Config, wrote []byte, version int) (*Live, error) {
+	cur, err := os.ReadFile(filepath.Join(l.absDir(), ir.ConfigFile))
+	if err != nil || !bytes.Equal(cur, wrote) {
+		return l.Live(ctx)
+	}
+	files := runtimeCopy(prev)
+	files.Version = version
+	for _, m := range files.Maps {
+		data, err := os.ReadFile(filepath.Join(l.absDir(), m.Name))
+		if err != nil {
+			return nil, err
+		}
+		*m = *ir.ParseMap(m.Name, data)
+	}
+	for _, a := range files.ACLFiles {
+		data, err := os.ReadFile(filepath.Join(l.absDir(), a.Name))
+		if err != nil {
+			return nil, err
+		}
+		*a = *ir.ParseACLFile(a.Name, data)
+	}
+	return l.liveFrom(ctx, files)
 }
 
 // readFiles reads the configuration on disk; a directory without one
@@ -253,7 +290,8 @@ func (l *Local) Apply(ctx context.Context, desired *ir.Config, plan *Plan, opts 
 	// the running (already validated) configuration and the entries are
 	// data the checker validated, so the ~50-150 ms of haproxy -c is
 	// skipped to keep runtime changes fast.
-	if cfgSame, err := sameConfigText(l.absDir(), files); err != nil || !cfgSame || !entriesOnly(plan) {
+	cfgSame, cfgErr := sameConfigText(l.absDir(), files)
+	if cfgErr != nil || !cfgSame || !entriesOnly(plan) {
 		if err := l.Validate(ctx, &want); err != nil {
 			return nil, err
 		}
@@ -300,8 +338,15 @@ func (l *Local) Apply(ctx context.Context, desired *ir.Config, plan *Plan, opts 
 		}
 		rt.Close()
 	}
-	// Verify: the live state must now equal desired.
-	after, err := l.Live(ctx)
+	// Verify: the live state must now equal desired. When haproxy.cfg
+	// kept its text (apart from the version line), the parse of the text
+	// read before is reused.
+	var after *Live
+	if cfgErr == nil && cfgSame {
+		after, err = l.liveAgain(ctx, live.Files, files[ir.ConfigFile], want.Version)
+	} else {
+		after, err = l.Live(ctx)
+	}
 	if err != nil {
 		return res, fmt.Errorf("applied, but re-reading the live state failed: %w", err)
 	}

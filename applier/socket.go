@@ -60,32 +60,60 @@ func (rt *RuntimeAPI) roundTrip(cmd string) (string, error) {
 		return "", fmt.Errorf("runtime socket %s: %w", rt.path, err)
 	}
 	rt.Sent++
+	// Each command of the line is answered, and each answer ends with the
+	// prompt "> " (no newline), normally after a blank line; some answers
+	// have no blank line (2.6 "del server" sends "Server deleted.\n> "),
+	// so read until as many prompts as commands end what arrived.
+	want := prompts(cmd)
 	var b strings.Builder
+	buf := make([]byte, 32*1024)
 	for {
-		line, err := rt.rd.ReadString('\n')
-		b.WriteString(line)
+		n, err := rt.rd.Read(buf)
+		b.Write(buf[:n])
+		if s := b.String(); rt.rd.Buffered() == 0 && (s == "> " || strings.HasSuffix(s, "\n> ")) &&
+			strings.Count("\n"+s, "\n> ") >= want {
+			return answers(s), nil
+		}
 		if err == nil {
-			// The prompt "> " follows the blank line that ends an answer;
-			// it has no newline, so peek for it.
-			if line == "\n" {
-				p, perr := rt.rd.Peek(2)
-				if perr == nil && string(p) == "> " {
-					_, _ = rt.rd.Discard(2)
-					out := b.String()
-					return strings.TrimSuffix(out, "\n"), nil
-				}
-			}
 			continue
 		}
 		if ne, ok := err.(net.Error); ok && ne.Timeout() {
 			return b.String(), fmt.Errorf("runtime socket %s: command %q: %w", rt.path, cmd, ErrTimeout)
 		}
-		// The answer to the first command may be just the prompt.
-		if strings.HasSuffix(b.String(), "\n> ") || b.String() == "> " {
-			return strings.TrimSuffix(strings.TrimSuffix(b.String(), "> "), "\n"), nil
-		}
 		return b.String(), fmt.Errorf("runtime socket %s: command %q: %w", rt.path, cmd, err)
 	}
+}
+
+// prompts is the number of answers a command line gets: one per command,
+// commands being separated by an unescaped ';' (the payload after "<<" is
+// not split).
+func prompts(cmd string) int {
+	line, _, _ := strings.Cut(cmd, "\n")
+	n := 1
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '\\':
+			i++
+		case ';':
+			n++
+		}
+	}
+	return n
+}
+
+// answers joins the answers of one command line without the prompts: the
+// "> " ending each answer and the "+ " HAProxy writes for each payload line.
+func answers(s string) string {
+	var out []string
+	for _, a := range strings.Split(strings.TrimPrefix(s, "> "), "\n> ") {
+		for strings.HasPrefix(a, "+ ") {
+			a = a[2:]
+		}
+		if a = strings.TrimSuffix(a, "\n"); a != "" {
+			out = append(out, a)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // Do sends one command and returns HAProxy's answer (without the prompt).
@@ -114,7 +142,9 @@ func benign(out string) bool {
 			return true
 		}
 	}
-	return strings.HasPrefix(out, "New version created:")
+	// "set server ... addr" reports what changed: "IP changed from 'A'
+	// to 'B', no need to change the port by 'stats socket command'".
+	return strings.HasPrefix(out, "New version created:") || strings.HasSuffix(out, " by 'stats socket command'")
 }
 
 // CommandError is a runtime command HAProxy refused.

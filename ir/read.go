@@ -107,7 +107,9 @@ func ParseACLFile(name string, data []byte) *ACLFile {
 // Parse parses haproxy.cfg text as written by Render. dir is the directory
 // auxiliary file paths are relative to.
 func Parse(src []byte, dir string) (*Config, error) {
+	parserMu.Lock()
 	p, err := parser.New(options.Reader(bytes.NewReader(src)))
+	parserMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("config-parser: %w", err)
 	}

@@ -86,6 +86,9 @@ func Compile(prog *lang.Program, opts Options) (*ir.Config, hcl.Diagnostics) {
 	for _, f := range sortedBy(prog.Frontends, func(f *lang.Frontend) string { return f.Name }) {
 		c.frontend(f)
 	}
+	// HAProxy reads at most 63 words per line: split long ACLs and
+	// conditions (found by gen's soundness test).
+	ir.SplitLongLines(c.cfg)
 	return c.cfg, c.diags
 }
 

@@ -24,6 +24,13 @@ type cacheEntry struct {
 	diags hcl.Diagnostics
 }
 
+// reset forgets every parsed file (SIGHUP: re-read everything).
+func (c *fileCache) reset() {
+	c.mu.Lock()
+	c.entries = nil
+	c.mu.Unlock()
+}
+
 // load returns the configuration's files, parsing only changed ones, and
 // whether anything changed since the last call.
 func (c *fileCache) load(path string) ([]*lang.File, hcl.Diagnostics, bool) {

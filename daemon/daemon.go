@@ -213,7 +213,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case <-wake:
 			sync("files changed")
 		case <-hup:
-			d.cache = fileCache{}
+			d.cache.reset()
 			sync("SIGHUP")
 		case <-retry.C:
 			sync("retry")
@@ -332,7 +332,9 @@ func (d *Daemon) startHAProxy(ctx, supCtx context.Context, cfg *ir.Config) error
 	if err := sup.Start(supCtx); err != nil {
 		return err
 	}
+	d.mu.Lock() // Status reads d.sup from the HTTP handlers
 	d.sup = sup
+	d.mu.Unlock()
 	// Wait until the master answers and the stats socket is up.
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {

@@ -52,10 +52,10 @@ func writeJSON(w http.ResponseWriter, v any) {
 // Status returns a snapshot of the daemon's status.
 func (d *Daemon) Status() Status {
 	d.mu.Lock()
-	st := d.status
+	st, sup := d.status, d.sup
 	d.mu.Unlock()
-	if d.sup != nil {
-		pid, started := d.sup.PID()
+	if sup != nil {
+		pid, started := sup.PID()
 		st.HAProxyPID = pid
 		if pid != 0 {
 			st.HAProxyUptime = time.Since(started).Seconds()

@@ -70,6 +70,11 @@ func (w *Watcher) Run(ctx context.Context, wake chan<- struct{}) error {
 				continue
 			}
 			if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+				// The kernel drops the watch of a removed directory; a
+				// directory created again under that name is watched anew.
+				if !ev.Has(fsnotify.Create) {
+					delete(watched, ev.Name)
+				}
 				rewatch()
 			}
 			if timer == nil {
@@ -132,6 +137,10 @@ func (w *Watcher) relevant(name string) bool {
 	// "..data", "..data_tmp" and "..2024_..." are a ConfigMap's atomic
 	// symlink swap.
 	case name == abs, strings.HasSuffix(base, ".hcl"), strings.HasPrefix(base, ".."):
+		return true
+	// A missing ancestor of the configuration directory was created (or
+	// removed): the watches move down (or up) the path.
+	case strings.HasPrefix(abs, name+string(filepath.Separator)):
 		return true
 	}
 	for _, e := range w.Extra {

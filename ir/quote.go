@@ -7,10 +7,14 @@ import "strings"
 // special, otherwise in single quotes (inside which HAProxy interprets
 // nothing), with each embedded single quote written as '\”.
 //
+// The words "if" and "unless" are quoted too: config-parser, which
+// normalises the rendered text, would read them as the start of a
+// condition and drop them.
+//
 // Quote does not make a string safe for a log-format context; see
 // QuoteLogFormat.
 func Quote(s string) string {
-	if s != "" && !strings.ContainsFunc(s, special) {
+	if s != "" && !strings.ContainsFunc(s, special) && s != "if" && s != "unless" {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"

@@ -71,7 +71,7 @@ func Render(cfg *Config, dir string) (Files, error) {
 
 // parserMu serialises config-parser, whose parser.New writes the
 // package-level variable DefaultSectionName (config-parser v5.1.6,
-// reader.go:197): concurrent Render calls were a data race.
+// reader.go:197): concurrent Render or Parse calls were a data race.
 var parserMu sync.Mutex
 
 // normalise runs text through config-parser and returns its canonical form.

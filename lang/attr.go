@@ -149,6 +149,19 @@ func keyRange(e hcl.Expression, key string) hcl.Range {
 	return e.Range()
 }
 
+// valueRange returns the range of the value of key in an object
+// expression, or the whole expression's range.
+func valueRange(e hcl.Expression, key string) hcl.Range {
+	if o, ok := unwrap(e).(*hclsyntax.ObjectConsExpr); ok {
+		for _, it := range o.Items {
+			if k, d := it.KeyExpr.Value(nil); !d.HasErrors() && k.Type() == cty.String && k.AsString() == key {
+				return it.ValueExpr.Range()
+			}
+		}
+	}
+	return e.Range()
+}
+
 // unwrap returns the hclsyntax expression behind e (dynblock wraps
 // expressions of generated blocks).
 func unwrap(e hcl.Expression) hcl.Expression {

@@ -27,6 +27,8 @@ type checker struct {
 	// broken holds routes whose decoding reported errors; their match sets
 	// are incomplete, so the ambiguity and shadow checks leave them out.
 	broken map[*Route]bool
+	// backends indexes prog.Backends by name (the first of duplicates).
+	backends map[string]*Backend
 }
 
 func (c *checker) add(d ...*hcl.Diagnostic) { c.diags = append(c.diags, d...) }
@@ -34,7 +36,7 @@ func (c *checker) add(d ...*hcl.Diagnostic) { c.diags = append(c.diags, d...) }
 // Check evaluates and type-checks files into a Program. The Program is
 // returned even when there are errors (as complete as possible).
 func Check(files []*File, opts Options) (*Program, hcl.Diagnostics) {
-	c := &checker{files: map[string][]byte{}, prog: &Program{}, broken: map[*Route]bool{}}
+	c := &checker{files: map[string][]byte{}, prog: &Program{}, broken: map[*Route]bool{}, backends: map[string]*Backend{}}
 	var vars []*hcl.Block
 	var locals []*hcl.Attribute
 	var globals, defaults, backends, frontends []*hcl.Block
@@ -109,7 +111,9 @@ func Check(files []*File, opts Options) (*Program, hcl.Diagnostics) {
 			continue
 		}
 		seen[name] = b.LabelRanges[0]
-		c.prog.Backends = append(c.prog.Backends, c.backend(b))
+		be := c.backend(b)
+		c.prog.Backends = append(c.prog.Backends, be)
+		c.backends[name] = be
 	}
 	seen = map[string]hcl.Range{}
 	for _, f := range frontends {
@@ -183,7 +187,9 @@ func (c *checker) global(b *hcl.Block) *Global {
 	g := &Global{Range: b.DefRange}
 	a, _ := c.attrs(b.Body, &hcl.BodySchema{Attributes: attrSchema("maxconn", "log", "nbthread", "raw")}, b.DefRange)
 	g.Maxconn, _ = a.integer("maxconn", 1, 10000000)
-	g.Nbthread, _ = a.integer("nbthread", 1, 4096)
+	// HAProxy 2.6 is built with MAX_THREADS=64 on 64-bit platforms:
+	// "'nbthread' value must be between 1 and 64".
+	g.Nbthread, _ = a.integer("nbthread", 1, 64)
 	if l, ok := a.strList("log"); ok {
 		for _, s := range l {
 			if err := checkLogTarget(s.Value); err != nil {
@@ -232,7 +238,7 @@ func (c *checker) defaults(b *hcl.Block) *Defaults {
 	d.TimeoutClient = c.duration(a, "timeout_client")
 	d.TimeoutServer = c.duration(a, "timeout_server")
 	if s, ok := a.str("log_format"); ok {
-		if err := checkHeaderValue(s); err != nil {
+		if err := checkLogFormat(s); err != nil {
 			c.add(errAt(a.rng("log_format"), "Invalid log_format", err.Error()))
 		} else {
 			d.LogFormat = s
@@ -326,6 +332,11 @@ func (c *checker) healthCheck(b *hcl.Block) *HealthCheck {
 		}
 	}
 	hc.Interval = c.duration(a, "interval")
+	if hc.Interval != "" && strings.Trim(hc.Interval, "0usmhd") == "" {
+		// haproxy -c: "invalid value 0 for argument 'inter'".
+		c.add(errAt(a.rng("interval"), "Invalid duration", "The health check interval must be longer than 0."))
+		hc.Interval = ""
+	}
 	hc.ExpectStatus, _ = a.integer("expect_status", 100, 599)
 	return hc
 }

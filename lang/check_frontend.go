@@ -213,7 +213,7 @@ func (c *checker) backendRef(a *attrs, name string) string {
 	at := a.m[name]
 	// A static reference to an unknown backend gets a suggestion.
 	if st, ok := unwrap(at.Expr).(*hclsyntax.ScopeTraversalExpr); ok && st.Traversal.RootName() == "backend" && len(st.Traversal) == 2 {
-		if ta, ok := st.Traversal[1].(hcl.TraverseAttr); ok && c.prog.Backend(ta.Name) == nil && !c.backendDeclared(ta.Name) {
+		if ta, ok := st.Traversal[1].(hcl.TraverseAttr); ok && c.backends[ta.Name] == nil && !c.backendDeclared(ta.Name) {
 			c.add(errAt(st.Range(), "Reference to undeclared backend", fmt.Sprintf("There is no backend named %q.%s", ta.Name, didYouMean(ta.Name, c.backendNames()))))
 			return ""
 		}
@@ -229,7 +229,7 @@ func (c *checker) backendRef(a *attrs, name string) string {
 	}
 	v, _ = v.Unmark()
 	s := v.AsString()
-	if be := c.prog.Backend(s); be != nil {
+	if be := c.backends[s]; be != nil {
 		be.Used = true
 	}
 	return s
@@ -392,7 +392,7 @@ func (c *checker) match(a *attrs, fe *Frontend, withHeader bool) Match {
 					continue
 				}
 				if err := checkHeaderValue(h.Value); err != nil {
-					c.add(errAt(h.Range, "Invalid header value", err.Error()))
+					c.add(errAt(valueRange(a.m["header"].Expr, h.Name), "Invalid header value", err.Error()))
 					continue
 				}
 				h.Name = strings.ToLower(h.Name)

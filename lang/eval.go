@@ -233,8 +233,8 @@ func evalVariables(files []*File, vars []*hcl.Block, locals []*hcl.Attribute, ba
 				if tr.RootName() != "local" || len(tr) < 2 {
 					continue
 				}
-				if at, ok := tr[1].(hcl.TraverseAttr); ok {
-					if _, waiting := pending[at.Name]; waiting {
+				if name, ok := traversalName(tr); ok {
+					if _, waiting := pending[name]; waiting {
 						ready = false
 					}
 				}
@@ -327,9 +327,25 @@ func countRefs(body *hclsyntax.Body, refs map[string]int) {
 		if !ok || len(e.Traversal) < 2 {
 			return nil
 		}
-		if at, ok := e.Traversal[1].(hcl.TraverseAttr); ok {
-			refs[e.Traversal.RootName()+"."+at.Name]++
+		if name, ok := traversalName(e.Traversal); ok {
+			refs[e.Traversal.RootName()+"."+name]++
 		}
 		return nil
 	})
+}
+
+// traversalName returns NAME in ROOT.NAME and in ROOT["NAME"].
+func traversalName(tr hcl.Traversal) (string, bool) {
+	if len(tr) < 2 {
+		return "", false
+	}
+	switch t := tr[1].(type) {
+	case hcl.TraverseAttr:
+		return t.Name, true
+	case hcl.TraverseIndex:
+		if t.Key.Type() == cty.String && t.Key.IsKnown() && !t.Key.IsNull() {
+			return t.Key.AsString(), true
+		}
+	}
+	return "", false
 }

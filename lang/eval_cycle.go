@@ -17,9 +17,9 @@ func localCycles(pending map[string]*hcl.Attribute) map[string][]string {
 			if tr.RootName() != "local" || len(tr) < 2 {
 				continue
 			}
-			if at, ok := tr[1].(hcl.TraverseAttr); ok {
-				if _, isPending := pending[at.Name]; isPending {
-					deps[name] = append(deps[name], at.Name)
+			if ref, ok := traversalName(tr); ok {
+				if _, isPending := pending[ref]; isPending {
+					deps[name] = append(deps[name], ref)
 				}
 			}
 		}

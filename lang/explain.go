@@ -231,11 +231,21 @@ func (s *reqState) inCIDRs(l []CIDR) bool {
 		return false
 	}
 	for _, c := range l {
-		if c.Prefix.Contains(s.src) {
+		if prefixContains(c.Prefix, s.src) {
 			return true
 		}
 	}
 	return false
+}
+
+// prefixContains reports whether a is in p as HAProxy's "src -m ip"
+// matches: an IPv4 client is also compared, as ::ffff:a.b.c.d, with IPv6
+// patterns, so "::/0" matches every IPv4 client.
+func prefixContains(p netip.Prefix, a netip.Addr) bool {
+	if p.Contains(a) {
+		return true
+	}
+	return a.Is4() && p.Addr().Is6() && p.Contains(netip.AddrFrom16(a.As16()))
 }
 
 func (s *reqState) headerIs(name, value string) bool {
@@ -338,7 +348,7 @@ func (s *reqState) call(c *WhenCall) bool {
 		return s.method == arg
 	case "src":
 		p, _, err := parseCIDR(arg)
-		return err == nil && s.src.IsValid() && p.Contains(s.src)
+		return err == nil && s.src.IsValid() && prefixContains(p, s.src)
 	case "header":
 		return s.headerIs(strings.ToLower(arg), c.Args[1])
 	case "header_present":

@@ -75,6 +75,14 @@ func checkPath(s string) error {
 		if c <= ' ' || c == 0x7f {
 			return fmt.Errorf("path %q contains whitespace or a control character", s)
 		}
+		// HAProxy answers 400 to a request line holding these bytes, so
+		// such a path could never match.
+		if c > 0x7f {
+			return fmt.Errorf("path %q contains the non-ASCII character %q: write it percent-encoded (e.g. %%C3%%A9 for é), as clients send it", s, c)
+		}
+	}
+	if strings.Contains(s, "#") {
+		return fmt.Errorf("path %q contains '#': clients never send the fragment, and HAProxy rejects it in a request line", s)
 	}
 	if strings.Contains(s, "?") {
 		return fmt.Errorf("path %q contains '?': paths are matched without the query string", s)
@@ -99,7 +107,8 @@ func checkRegex(s string) error {
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("regex is not valid UTF-8")
 	}
-	if _, err := syntax.Parse(s, syntax.Perl); err != nil {
+	re, err := syntax.Parse(s, syntax.Perl)
+	if err != nil {
 		return fmt.Errorf("invalid regex %q: %v", s, err)
 	}
 	// RE2 accepts \C, \z as in PCRE; \Q..\E is fine. PCRE differs on
@@ -107,8 +116,116 @@ func checkRegex(s string) error {
 	if strings.Contains(s, `\C`) {
 		return fmt.Errorf("regex %q uses \\C, which HAProxy's PCRE reads differently", s)
 	}
+	if err := checkPCRE(s, re); err != nil {
+		return fmt.Errorf("regex %q: %v", s, err)
+	}
 	if len(s) > 1024 {
 		return fmt.Errorf("regex is longer than 1024 characters")
+	}
+	return nil
+}
+
+// checkPCRE rejects what RE2 accepts but HAProxy 2.6's PCRE2 (compiled
+// without UTF mode, so it matches bytes) refuses or reads differently:
+// a repeated assertion ("quantifier does not follow a repeatable item"),
+// two groups with the same name, and \x escapes of characters above
+// 0x7f (a byte to PCRE, a UTF-8 character to RE2; above 0xff PCRE fails
+// with "character code point value in \x{} ... is too large"). re is s
+// parsed; the rest needs the source text, because RE2's tree no longer
+// tells "\b*" from "(?:\b)*", which PCRE accepts.
+func checkPCRE(s string, re *syntax.Regexp) error {
+	names := map[string]bool{}
+	var dup string
+	var walk func(*syntax.Regexp)
+	walk = func(r *syntax.Regexp) {
+		if r.Op == syntax.OpCapture && r.Name != "" {
+			if names[r.Name] {
+				dup = r.Name
+			}
+			names[r.Name] = true
+		}
+		for _, sub := range r.Sub {
+			walk(sub)
+		}
+	}
+	walk(re)
+	if dup != "" {
+		return fmt.Errorf("two groups are named %q, which PCRE does not allow", dup)
+	}
+	assertion := false // the previous item is ^, $, \b, \B, \A or \z
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		wasAssertion := assertion
+		assertion = false
+		switch {
+		case c == '\\' && i+1 < len(s):
+			i++
+			switch n := s[i]; n {
+			case 'Q':
+				end := strings.Index(s[i:], `\E`)
+				if end < 0 {
+					return nil
+				}
+				i += end + 1
+			case 'b', 'B', 'A', 'z':
+				assertion = true
+			case 'x':
+				hex := ""
+				if i+1 < len(s) && s[i+1] == '{' {
+					end := strings.IndexByte(s[i:], '}')
+					hex, i = s[i+2:i+end], i+end
+				} else if i+2 < len(s) {
+					hex, i = s[i+1:i+3], i+2
+				}
+				if v, err := strconv.ParseUint(hex, 16, 32); err == nil && v > 0x7f {
+					return fmt.Errorf(`\x escape of %#x: HAProxy's PCRE matches bytes, not UTF-8 characters; write the character itself`, v)
+				}
+			case 'p', 'P':
+				if i+1 < len(s) && s[i+1] == '{' {
+					i += strings.IndexByte(s[i:], '}')
+				} else {
+					i++
+				}
+			}
+		case c == '[':
+			// Skip the class: a leading ^ and ], [:name:] and escapes.
+			i++
+			if i < len(s) && s[i] == '^' {
+				i++
+			}
+			if i < len(s) && s[i] == ']' {
+				i++
+			}
+			for ; i < len(s) && s[i] != ']'; i++ {
+				switch {
+				case s[i] == '\\' && i+1 < len(s) && s[i+1] == 'x':
+					hex := ""
+					if i+2 < len(s) && s[i+2] == '{' {
+						end := strings.IndexByte(s[i:], '}')
+						hex, i = s[i+3:i+end], i+end
+					} else if i+3 < len(s) {
+						hex, i = s[i+2:i+4], i+3
+					}
+					if v, err := strconv.ParseUint(hex, 16, 32); err == nil && v > 0x7f {
+						return fmt.Errorf(`\x escape of %#x: HAProxy's PCRE matches bytes, not UTF-8 characters; write the character itself`, v)
+					}
+				case s[i] == '\\':
+					i++
+				case strings.HasPrefix(s[i:], "[:"):
+					if end := strings.Index(s[i:], ":]"); end >= 0 {
+						i += end + 1
+					}
+				}
+			}
+		case c == '^' || c == '$':
+			assertion = true
+		case c == '*' || c == '+' || c == '?' || c == '{' && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9':
+			if wasAssertion {
+				return fmt.Errorf("the quantifier %q follows an assertion (^, $, \\b, \\B, \\A or \\z), which PCRE cannot repeat", c)
+			}
+		case c == '(' && strings.HasPrefix(s[i:], "(?"):
+			i++ // the '?' of a group header is not a quantifier
+		}
 	}
 	return nil
 }
@@ -213,10 +330,23 @@ func parseBind(s string) (string, error) {
 
 var durationRx = regexp.MustCompile(`^([0-9]{1,9})(us|ms|s|m|h|d)?$`)
 
+// maxDurationMS is the longest timer HAProxy accepts: "timer overflow
+// ... maximum value is 2147483647 ms (~24.8 days)".
+const maxDurationMS = 1<<31 - 1
+
+// durationUnitUS is the length of each duration unit in microseconds; a
+// bare number is milliseconds.
+var durationUnitUS = map[string]int64{"us": 1, "": 1000, "ms": 1000, "s": 1e6, "m": 60e6, "h": 3600e6, "d": 86400e6}
+
 // checkDuration validates an HAProxy duration ("500ms", "5s", "1m").
 func checkDuration(s string) error {
-	if !durationRx.MatchString(s) {
+	m := durationRx.FindStringSubmatch(s)
+	if m == nil {
 		return fmt.Errorf("%q is not a duration (a number followed by us, ms, s, m, h or d, e.g. \"500ms\", \"5s\")", s)
+	}
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	if n*durationUnitUS[m[2]] > maxDurationMS*1000 {
+		return fmt.Errorf("duration %q is too long: HAProxy's timers hold at most 2147483647ms (about 24.8 days)", s)
 	}
 	return nil
 }
@@ -234,8 +364,22 @@ func checkHeaderName(s string) error {
 }
 
 // checkHeaderValue validates a header value: no control characters (HTTP
-// forbids them), valid UTF-8, and at most 4096 bytes.
+// forbids them), valid UTF-8, at most 4096 bytes, not empty and without
+// leading or trailing blanks (HTTP strips them, so such a value could
+// neither be sent nor matched as written; HAProxy drops an empty word).
 func checkHeaderValue(s string) error {
+	if s == "" {
+		return fmt.Errorf("empty header value")
+	}
+	if strings.TrimLeft(s, " \t") != s || strings.TrimRight(s, " \t") != s {
+		return fmt.Errorf("header value %q starts or ends with a blank, which HTTP strips", s)
+	}
+	return checkText(s)
+}
+
+// checkText validates a one-line text value: no control characters, valid
+// UTF-8, and at most 4096 bytes.
+func checkText(s string) error {
 	for _, c := range s {
 		if c < ' ' && c != '\t' || c == 0x7f {
 			return fmt.Errorf("header value contains a control character")
@@ -246,6 +390,56 @@ func checkHeaderValue(s string) error {
 	}
 	if len(s) > 4096 {
 		return fmt.Errorf("header value is longer than 4096 bytes")
+	}
+	return nil
+}
+
+// logFormatVars are HAProxy 2.6's log-format variables ("%ci", "%Tq", ...).
+var logFormatVars = []string{"o", "B", "CC", "CS", "H", "HM", "HP", "HPO", "HQ", "HU", "HV", "ID", "ST", "T", "Ta",
+	"Tc", "Td", "Th", "Ti", "Tl", "Tq", "TR", "Tr", "Ts", "Tt", "Tu", "Tw", "U", "ac", "b", "bc", "bi", "bp", "bq",
+	"ci", "cp", "f", "fc", "fi", "fp", "ft", "hr", "hrl", "hs", "hsl", "lc", "ms", "pid", "r", "rc", "rt", "s", "sc",
+	"si", "sp", "sq", "sslc", "sslv", "t", "tr", "trg", "trl", "ts", "tsc"}
+
+// checkLogFormat validates a log-format string given by the operator: a
+// one-line text whose '%' sequences are well formed ("%%", "%VAR",
+// "%{FLAGS}VAR", "%[SAMPLE]", "%{FLAGS}[SAMPLE]"). What a sample
+// expression holds is left to HAProxy.
+func checkLogFormat(s string) error {
+	if err := checkText(s); err != nil {
+		return err
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			continue
+		}
+		rest := s[i+1:]
+		if strings.HasPrefix(rest, "%") {
+			i++
+			continue
+		}
+		if strings.HasPrefix(rest, "{") {
+			end := strings.IndexByte(rest, '}')
+			if end < 0 {
+				return fmt.Errorf("unterminated %%{ in log format %q", s)
+			}
+			rest = rest[end+1:]
+		}
+		if strings.HasPrefix(rest, "[") {
+			end := strings.IndexByte(rest, ']')
+			if end < 2 {
+				return fmt.Errorf("unterminated or empty %%[...] in log format %q (write %%%% for a literal %%)", s)
+			}
+			i = len(s) - len(rest) + end
+			continue
+		}
+		n := 0
+		for n < len(rest) && (rest[n] >= 'a' && rest[n] <= 'z' || rest[n] >= 'A' && rest[n] <= 'Z') {
+			n++
+		}
+		if !contains(logFormatVars, rest[:n]) {
+			return fmt.Errorf("unknown log-format variable %%%s in %q (write %%%% for a literal %%)", rest[:n], s)
+		}
+		i = len(s) - len(rest) + n - 1
 	}
 	return nil
 }
@@ -318,6 +512,9 @@ func checkRaw(s string, allowed map[string]bool) error {
 	if strings.Contains(s, "#") {
 		return fmt.Errorf("a raw line must not contain '#'")
 	}
+	if err := checkQuotes(s); err != nil {
+		return err
+	}
 	f := strings.Fields(s)
 	if len(f) == 0 {
 		return fmt.Errorf("empty raw line")
@@ -328,6 +525,35 @@ func checkRaw(s string, allowed map[string]bool) error {
 			kws = append(kws, k)
 		}
 		return fmt.Errorf("keyword %q is not accepted in raw lines.%s", f[0], didYouMean(f[0], kws))
+	}
+	return nil
+}
+
+// checkQuotes reports a quote that HAProxy would find unterminated, or a
+// line ending in a lone backslash.
+func checkQuotes(s string) error {
+	quote := byte(0)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case quote == '\'':
+			if c == '\'' {
+				quote = 0
+			}
+		case c == '\\':
+			if i+1 == len(s) {
+				return fmt.Errorf("a raw line must not end with a backslash")
+			}
+			i++
+		case quote == '"':
+			if c == '"' {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		}
+	}
+	if quote != 0 {
+		return fmt.Errorf("unterminated %c quote in raw line", quote)
 	}
 	return nil
 }
@@ -344,6 +570,29 @@ var (
 	logSampleRx = regexp.MustCompile(`^[0-9][0-9,-]*:[0-9]+$`)
 )
 
+// logHostOK checks the host of a [udp@]host[:port] log address (other
+// forms pass): an IP address or a valid DNS name.
+func logHostOK(addr string) bool {
+	if addr == "stdout" || addr == "stderr" || strings.Contains(addr, "/") ||
+		strings.HasPrefix(addr, "fd@") || strings.HasPrefix(addr, "ring@") {
+		return true
+	}
+	if i := strings.IndexByte(addr, '@'); i >= 0 {
+		addr = addr[i+1:]
+	}
+	if strings.HasPrefix(addr, "[") {
+		end := strings.IndexByte(addr, ']')
+		a, err := netip.ParseAddr(addr[1:end])
+		return err == nil && a.Is6() && a.Zone() == ""
+	}
+	host, _, _ := strings.Cut(addr, ":")
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	h, err := parseHost(host)
+	return err == nil && !h.Wildcard && !looksNumeric(host)
+}
+
 // checkLogTarget validates a global log target: "ADDRESS [len N]
 // [format FORMAT] [sample RANGES:SIZE] FACILITY [LEVEL [MINLEVEL]]", the
 // form HAProxy 2.6 reads. The line is passed through unquoted, so only
@@ -353,7 +602,7 @@ func checkLogTarget(s string) error {
 	if len(f) == 0 {
 		return fmt.Errorf("empty log target")
 	}
-	if strings.ContainsAny(s, "\r\n\x00#") || !logAddrRx.MatchString(f[0]) {
+	if strings.ContainsAny(s, "\r\n\x00#") || !logAddrRx.MatchString(f[0]) || !logHostOK(f[0]) {
 		return fmt.Errorf("invalid log address %q: use stdout, stderr, fd@N, ring@NAME, a socket path or host[:port]", f[0])
 	}
 	f = f[1:]

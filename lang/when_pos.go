@@ -134,5 +134,16 @@ func checkQueryParam(name, value string) error {
 	}) {
 		return fmt.Errorf("query parameter name %q: use letters, digits, '.', '_', '-' and '~'", name)
 	}
+	// HAProxy refuses non-ASCII bytes in a request line, urlp ends a value
+	// at ';' or '?', and an empty pattern is dropped: such a value could
+	// never match.
+	if value == "" {
+		return fmt.Errorf("empty query parameter value")
+	}
+	for _, c := range value {
+		if c > 0x7e || c == ';' || c == '?' {
+			return fmt.Errorf("query parameter value %q contains %q: write it percent-encoded, as clients send it", value, c)
+		}
+	}
 	return nil
 }

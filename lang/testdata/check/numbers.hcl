@@ -2,7 +2,7 @@
 
 global {
   maxconn  = 0  # ERROR `^Invalid maxconn: maxconn must be a whole number from 1 to 10000000\.$`
-  nbthread = 5000 # ERROR `^Invalid nbthread: nbthread must be a whole number from 1 to 4096\.$`
+  nbthread = 5000 # ERROR `^Invalid nbthread: nbthread must be a whole number from 1 to 64\.$`
 }
 
 backend "api" {

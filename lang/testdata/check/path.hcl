@@ -9,7 +9,7 @@ frontend "main" {
   bind = ["127.0.0.1:8080"]
 
   route "ok" {
-    path    = ["/", "/a/b.html", "/%20encoded", "/ünïcode"]
+    path    = ["/", "/a/b.html", "/%20encoded", "/%C3%BCn%C3%AFcode"]
     backend = backend.api
   }
 
@@ -21,6 +21,8 @@ frontend "main" {
       "/a\tb",      # ERROR `Invalid path: .*whitespace or a control character`
       "/a\nb",      # ERROR `Invalid path: .*whitespace or a control character`
       "/search?q=", # ERROR `Invalid path: .*contains '\?'`
+      "/ünïcode",   # ERROR `Invalid path: .*non-ASCII character 'ü': write it percent-encoded`
+      "/a#frag",    # ERROR `Invalid path: .*contains '#'`
     ]
     backend = backend.api
   }

@@ -1,0 +1,159 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/haproute/haproute/applier"
+	"github.com/haproute/haproute/compiler"
+	"github.com/haproute/haproute/internal/benchgen"
+	"github.com/haproute/haproute/internal/hatest"
+	"github.com/haproute/haproute/ir"
+	"github.com/haproute/haproute/lang"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// TestTraceSync times each step of one sync for a runtime-class change (a
+// new host route) on a small configuration, against a real supervised
+// HAProxy: where do the milliseconds between the debounce and "live" go?
+// It is an investigation tool, run with
+//
+//	HAPROUTE_TRACE=1 go test ./daemon -run TestTraceSync -v
+//	HAPROUTE_TRACE=1 HAPROUTE_TRACE_ROUTES=10000 HAPROUTE_TRACE_RUNS=5 go test ./daemon -run TestTraceSync -v
+//
+// The daemon runs in-process with a debounce long enough that its own
+// loop never fires; the test performs the steps of Daemon.sync itself, and
+// the parts of applier.Local.Apply it can reach from outside the package
+// (Live, Render, WriteFiles), then the real Apply.
+func TestTraceSync(t *testing.T) {
+	if os.Getenv("HAPROUTE_TRACE") == "" {
+		t.Skip("set HAPROUTE_TRACE=1")
+	}
+	a, b := hatest.StartBackend(t, "a"), hatest.StartBackend(t, "b")
+	fe := dtFrontendAddr(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "routes.hcl")
+	bes := [][2]string{{"a", a.Addr}, {"b", b.Addr}}
+	routes := []string{"b.test=b"}
+	// edit writes the configuration with routes.
+	edit := func() { dtWrite(t, path, dtHCL(fe, bes, "a", routes...)) }
+	if n, _ := strconv.Atoi(os.Getenv("HAPROUTE_TRACE_ROUTES")); n > 0 {
+		// A large configuration (benchgen, files of 1000 routes): the
+		// routes are added to the first frontend's file.
+		base := dtFreePorts(t, (n+999)/1000)
+		if _, err := benchgen.Write(dir, benchgen.Config{Routes: n, PerFile: 1000, Server: a.Addr, BasePort: base}); err != nil {
+			t.Fatal(err)
+		}
+		fe = fmt.Sprintf("127.0.0.1:%d", base)
+		path = filepath.Join(dir, "20_frontend_000.hcl")
+		orig, err := os.ReadFile(path)
+		mustDo(t, err)
+		dtWrite(t, filepath.Join(dir, "30_trace.hcl"), fmt.Sprintf("backend \"b\" {\n  server \"s1\" {\n    address = %q\n  }\n}\n", b.Addr))
+		edit = func() {
+			var r strings.Builder
+			for _, rt := range routes {
+				host, _, _ := strings.Cut(rt, "=")
+				fmt.Fprintf(&r, "  route %q {\n    host    = [%q]\n    backend = backend.b\n  }\n", "t_"+host, host)
+			}
+			i := strings.LastIndex(string(orig), "}")
+			dtWrite(t, path, string(orig[:i])+r.String()+string(orig[i:]))
+		}
+	}
+	edit()
+	d, err := New(Config{Path: dir, StateDir: filepath.Join(hatest.SocketDir(t), "st"), HaproxyBin: hatest.Binary(t),
+		Debounce: time.Hour, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	mustDo(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	if !dtPoll(3*time.Minute, func() bool { st := d.Status(); return st.Version >= 1 && st.HAProxyPID != 0 }) {
+		t.Fatal("daemon did not start")
+	}
+
+	steps := map[string][]time.Duration{}
+	var order []string
+	step := func(name string, f func()) {
+		t0 := time.Now()
+		f()
+		if _, ok := steps[name]; !ok {
+			order = append(order, name)
+		}
+		steps[name] = append(steps[name], time.Since(t0))
+	}
+	scratch := t.TempDir()
+	runs := 20
+	if n, _ := strconv.Atoi(os.Getenv("HAPROUTE_TRACE_RUNS")); n > 0 {
+		runs = n
+	}
+	for i := range runs {
+		host := fmt.Sprintf("n%d.test", i)
+		routes = append(routes, host+"=b")
+		edit()
+		t0 := time.Now()
+		var files []*lang.File
+		var prog *lang.Program
+		var cfg *ir.Config
+		step("1 cache.load (parse 1 file)", func() { files, _, _ = d.cache.load(dir) })
+		step("2 lang.Check", func() {
+			var diags hcl.Diagnostics
+			prog, diags = lang.Check(files, lang.Options{})
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+		})
+		step("3 compiler.Compile", func() { cfg, _ = compiler.Compile(prog, compiler.Options{StatsSocket: d.cfg.RuntimeSocket}) })
+		// What Apply does before the runtime commands, reproduced.
+		var live *applier.Live
+		step("4a Local.Live (ir.Read + runtime read)", func() { live, err = d.driver.Live(ctx); mustDo(t, err) })
+		step("4a' of which ir.Read of the files", func() { _, err = ir.Read(d.cfg.StateDir); mustDo(t, err) })
+		step("4b PlanFor", func() { applier.PlanFor(cfg, live) })
+		var rendered ir.Files
+		step("4c ir.Render", func() { rendered, err = ir.Render(cfg, d.cfg.StateDir); mustDo(t, err) })
+		step("4d WriteFiles (renameio+fsync) to scratch", func() { mustDo(t, applier.WriteFiles(scratch, rendered)) })
+		if i == 0 {
+			t.Logf("Apply writes %d files per apply, twice (the .last-good snapshot and the new files)", len(rendered))
+		}
+		step("4e the same files, write+rename without fsync", func() {
+			for name, data := range rendered {
+				tmp := filepath.Join(scratch, "."+name+".tmp")
+				mustDo(t, os.WriteFile(tmp, data, 0o644))
+				mustDo(t, os.Rename(tmp, filepath.Join(scratch, name)))
+			}
+		})
+		// The real apply (it does 4a-4d itself, the snapshot copy, the
+		// runtime commands and a second Live to verify).
+		var res *applier.Result
+		step("5 Local.Apply (whole)", func() {
+			res, err = d.driver.Apply(ctx, cfg, nil, applier.ApplyOptions{DrainTimeout: time.Second})
+			mustDo(t, err)
+		})
+		if res.Reloaded || res.Unchanged {
+			t.Fatalf("apply %d: reloaded %v unchanged %v", i, res.Reloaded, res.Unchanged)
+		}
+		steps["total sync (1-3 + 5)"] = append(steps["total sync (1-3 + 5)"], time.Since(t0)-steps["4a Local.Live (ir.Read + runtime read)"][i]-
+			steps["4b PlanFor"][i]-steps["4c ir.Render"][i]-steps["4d WriteFiles (renameio+fsync) to scratch"][i]-
+			steps["4e the same files, write+rename without fsync"][i]-steps["4a' of which ir.Read of the files"][i])
+		if got := dtRoute(fe, hatest.Request{Host: host}); got != "b" {
+			t.Fatalf("%s: %s", host, got)
+		}
+	}
+	order = append(order, "total sync (1-3 + 5)")
+	var out strings.Builder
+	fmt.Fprintf(&out, "%-45s %8s %8s %8s\n", fmt.Sprintf("step (%d runs)", runs), "min", "median", "max")
+	for _, name := range order {
+		ds := steps[name]
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		fmt.Fprintf(&out, "%-45s %8s %8s %8s\n", name, ds[0].Round(10*time.Microsecond), ds[len(ds)/2].Round(10*time.Microsecond), ds[len(ds)-1].Round(10*time.Microsecond))
+	}
+	t.Logf("\n%s", out.String())
+}

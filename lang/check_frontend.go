@@ -68,6 +68,7 @@ func (c *checker) frontend(b *hcl.Block) *Frontend {
 	}
 	if a.has("default_backend") {
 		fe.DefaultBackend = c.backendRef(a, "default_backend")
+		c.checkBackendMode(fe, fe.DefaultBackend, a.rng("default_backend"))
 	}
 	fe.TimeoutClient = c.duration(a, "timeout_client")
 	fe.Maxconn, _ = a.integer("maxconn", 1, 10000000)
@@ -118,6 +119,7 @@ func (c *checker) frontend(b *hcl.Block) *Frontend {
 				c.add(errAt(blk.defRange, "Missing required argument", "The argument \"backend\" is required in a route."))
 			} else {
 				r.Backend = c.backendRef(a, "backend")
+				c.checkBackendMode(fe, r.Backend, a.rng("backend"))
 			}
 			r.Priority, _ = a.integer("priority", -1000000, 1000000)
 			if fe.Mode == "tcp" {
@@ -206,6 +208,16 @@ func (c *checker) expandDynamic(blk *hclsyntax.Block) []feBlock {
 		out = append(out, fb)
 	}
 	return out
+}
+
+// checkBackendMode reports a mode tcp backend used by a mode http
+// frontend: haproxy -c refuses it as a default backend ("http frontend
+// ... tries to use incompatible tcp backend"), and a request routed to it
+// fails.
+func (c *checker) checkBackendMode(fe *Frontend, name string, rng hcl.Range) {
+	if be := c.backends[name]; be != nil && fe.Mode == "http" && be.Mode == "tcp" {
+		c.add(errAt(rng, "Incompatible backend", fmt.Sprintf("Frontend %q is mode http but backend %q is mode tcp; HAProxy cannot pass HTTP requests to a tcp backend.", fe.Name, name)))
+	}
 }
 
 // backendRef resolves an attribute that must be a backend.NAME reference.

@@ -47,3 +47,26 @@ frontend "main" {
     backend = backend.web
   }
 }
+
+# A mode http frontend cannot use a mode tcp backend; a tcp frontend may
+# use an http one.
+backend "db" {
+  mode = "tcp"
+  server "s" { address = "127.0.0.1:5432" }
+}
+
+frontend "http_to_tcp" {
+  bind            = ["127.0.0.1:8081"]
+  default_backend = backend.db # ERROR `^Incompatible backend: Frontend "http_to_tcp" is mode http but backend "db" is mode tcp`
+
+  route "db" {
+    path    = ["/db"]
+    backend = backend.db # ERROR `^Incompatible backend`
+  }
+}
+
+frontend "tcp_to_http" {
+  mode            = "tcp"
+  bind            = ["127.0.0.1:8082"]
+  default_backend = backend.web
+}

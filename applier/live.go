@@ -57,32 +57,28 @@ func changeKey(c Change) string { return string(c.Kind) + "\x00" + c.Section + "
 // the map and ACL files (whose entries readRuntime replaces).
 func runtimeCopy(cfg *ir.Config) *ir.Config {
 	v := *cfg
-	v.Backends = make([]*ir.Backend, len(cfg.Backends))
-	for i, b := range cfg.Backends {
-		nb := *b
-		nb.Servers = make([]*ir.Server, len(b.Servers))
-		for j, s := range b.Servers {
-			ns := *s
-			nb.Servers[j] = &ns
-		}
-		v.Backends[i] = &nb
-	}
-	v.Frontends = make([]*ir.Frontend, len(cfg.Frontends))
-	for i, f := range cfg.Frontends {
-		nf := *f
-		v.Frontends[i] = &nf
-	}
-	v.Maps = make([]*ir.MapFile, len(cfg.Maps))
-	for i, m := range cfg.Maps {
-		nm := *m
-		v.Maps[i] = &nm
-	}
-	v.ACLFiles = make([]*ir.ACLFile, len(cfg.ACLFiles))
-	for i, a := range cfg.ACLFiles {
-		na := *a
-		v.ACLFiles[i] = &na
-	}
+	v.Backends = copyAll(cfg.Backends, func(b *ir.Backend) {
+		b.Servers = copyAll(b.Servers, func(*ir.Server) {})
+	})
+	v.Frontends = copyAll(cfg.Frontends, func(*ir.Frontend) {})
+	v.Maps = copyAll(cfg.Maps, func(*ir.MapFile) {})
+	v.ACLFiles = copyAll(cfg.ACLFiles, func(*ir.ACLFile) {})
 	return &v
+}
+
+// copyAll returns a slice of copies of the elements of l (nil for nil),
+// each passed to deeper, which copies what it must.
+func copyAll[T any](l []*T, deeper func(*T)) []*T {
+	if l == nil {
+		return nil
+	}
+	out := make([]*T, len(l))
+	for i, e := range l {
+		c := *e
+		deeper(&c)
+		out[i] = &c
+	}
+	return out
 }
 
 // Admin state bits of "show servers state" (HAProxy 2.6 SRV_ADMF_*).
@@ -91,7 +87,8 @@ const (
 	admInheritMaint  = 0x02
 	admForcedDrain   = 0x08
 	admInheritDrain  = 0x10
-	admResolverMaint = 0x20
+	// admResolverMaint (0x20, DNS resolution failed) is not an
+	// administrative state: it is not read as "maint".
 )
 
 // readRuntime lays the runtime state read through rt over cfg (a fresh
@@ -139,9 +136,14 @@ func readRuntime(rt *RuntimeAPI, cfg *ir.Config, dir string) error {
 				continue // deleted at runtime
 			}
 			fileDrain := s.State == "drain"
-			s.Address, s.Port = ss.addr, ss.port
+			// A DNS name shows up resolved (or unresolved) at runtime;
+			// haproute never changes it at runtime, so keep the name.
+			if isIP(s.Address) {
+				s.Address = ss.addr
+			}
+			s.Port = ss.port
 			switch {
-			case ss.admin&(admForcedMaint|admInheritMaint|admResolverMaint) != 0:
+			case ss.admin&(admForcedMaint|admInheritMaint) != 0:
 				s.State = "maint"
 				s.Weight = ss.weight
 			case ss.admin&(admForcedDrain|admInheritDrain) != 0:
@@ -166,7 +168,7 @@ func readRuntime(rt *RuntimeAPI, cfg *ir.Config, dir string) error {
 			}
 			ss := st[name]
 			s := &ir.Server{Name: name, Address: ss.addr, Port: ss.port, Weight: ss.weight, State: "ready"}
-			if ss.admin&(admForcedMaint|admInheritMaint|admResolverMaint) != 0 {
+			if ss.admin&(admForcedMaint|admInheritMaint) != 0 {
 				s.State = "maint"
 			} else if ss.admin&(admForcedDrain|admInheritDrain) != 0 {
 				s.State = "drain"

@@ -488,6 +488,9 @@ func (rd *reader) server(w []string, comment string) error {
 				}
 			}
 			j++
+		case "init-addr":
+			// Written for DNS names; implied by the address.
+			j++
 		case "check":
 			s.Check = true
 		case "backup":

@@ -3,6 +3,7 @@ package ir
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -382,7 +383,17 @@ func serverWords(b *Backend, s *Server) ([]string, string) {
 	if s.State == "maint" {
 		words = append(words, "disabled")
 	}
+	if !isIP(s.Address) {
+		// A DNS name that does not resolve at start-up would stop HAProxy
+		// from starting: start with the server down instead.
+		words = append(words, "init-addr", "last,libc,none")
+	}
 	return words, comment
+}
+
+func isIP(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 func name(r *renderer, n string) string {

@@ -225,7 +225,7 @@ func TestDiff(t *testing.T) {
 		{
 			name:    "server added with a DNS name",
 			desired: uAddServer(t, "  server \"s3\" {\n    address = \"app.internal:9003\"\n  }\n"),
-			want:    []applier.Change{{Action: applier.Create, Kind: applier.KindServer, Section: "web", Name: "s3", After: "server s3 app.internal:9003 weight 100", Via: applier.Reload, Reason: "a DNS name is not resolved for servers added at runtime"}},
+			want:    []applier.Change{{Action: applier.Create, Kind: applier.KindServer, Section: "web", Name: "s3", After: "server s3 app.internal:9003 weight 100 init-addr last,libc,none", Via: applier.Reload, Reason: "a DNS name is not resolved for servers added at runtime"}},
 		},
 		{
 			name:    "server removed",

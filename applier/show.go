@@ -3,6 +3,7 @@ package applier
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/haproute/haproute/ir"
 	"io"
 	"path/filepath"
 	"strings"
@@ -116,34 +117,16 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	return enc.Encode(p)
 }
 
-// jsonRange and jsonPos give the HCL source lower-case keys, like the
-// diagnostics of "haproute check --format json".
-type jsonRange struct {
-	Filename string  `json:"filename"`
-	Start    jsonPos `json:"start"`
-	End      jsonPos `json:"end"`
-}
-
-type jsonPos struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
-	Byte   int `json:"byte"`
-}
-
 // MarshalJSON renders a change with its source range as
 // {"filename", "start": {"line", "column", "byte"}, "end"}.
 func (c Change) MarshalJSON() ([]byte, error) {
 	type plain Change // without this method
 	out := struct {
 		plain
-		Source *jsonRange `json:"source,omitempty"` // shadows plain's Range
+		Source *ir.SourceRange `json:"source,omitempty"` // shadows plain's Range
 	}{plain: plain(c)}
 	if r := c.Range; r != nil {
-		out.Source = &jsonRange{
-			Filename: r.Filename,
-			Start:    jsonPos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
-			End:      jsonPos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte},
-		}
+		out.Source = ir.NewSourceRange(*r)
 	}
 	return json.Marshal(out)
 }

@@ -154,22 +154,10 @@ func writeSnippet(w io.Writer, src []byte, r *hcl.Range) {
 }
 
 type jsonDiag struct {
-	Severity string     `json:"severity"`
-	Summary  string     `json:"summary"`
-	Detail   string     `json:"detail,omitempty"`
-	Range    *jsonRange `json:"range,omitempty"`
-}
-
-type jsonRange struct {
-	Filename string  `json:"filename"`
-	Start    jsonPos `json:"start"`
-	End      jsonPos `json:"end"`
-}
-
-type jsonPos struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
-	Byte   int `json:"byte"`
+	Severity string          `json:"severity"`
+	Summary  string          `json:"summary"`
+	Detail   string          `json:"detail,omitempty"`
+	Range    *ir.SourceRange `json:"range,omitempty"`
 }
 
 func jsonDiags(diags hcl.Diagnostics) []jsonDiag {
@@ -180,9 +168,7 @@ func jsonDiags(diags hcl.Diagnostics) []jsonDiag {
 			j.Severity = "warning"
 		}
 		if s := d.Subject; s != nil {
-			j.Range = &jsonRange{Filename: s.Filename,
-				Start: jsonPos{s.Start.Line, s.Start.Column, s.Start.Byte},
-				End:   jsonPos{s.End.Line, s.End.Column, s.End.Byte}}
+			j.Range = ir.NewSourceRange(*s)
 		}
 		out = append(out, j)
 	}

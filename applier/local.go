@@ -190,6 +190,11 @@ func writeAll(dir string, files ir.Files) error {
 		if n == ir.ConfigFile {
 			continue
 		}
+		// Unchanged files are left alone: a route edit changes one map
+		// of many, and each write costs an fsync.
+		if cur, err := os.ReadFile(filepath.Join(dir, n)); err == nil && bytes.Equal(cur, files[n]) {
+			continue
+		}
 		if err := renameio.WriteFile(filepath.Join(dir, n), files[n], 0o644); err != nil {
 			return err
 		}
@@ -213,7 +218,7 @@ func writeAll(dir string, files ir.Files) error {
 // WriteFiles writes a rendered configuration into dir the way apply does.
 func WriteFiles(dir string, files ir.Files) error { return writeAll(dir, files) }
 
-// snapshot copies the current files into the last-good directory and
+// snapshot links the current files into the last-good directory and
 // returns them (nil when there are none).
 func (l *Local) snapshot() (ir.Files, error) {
 	dir := l.absDir()
@@ -233,8 +238,18 @@ func (l *Local) snapshot() (ir.Files, error) {
 	}
 	lg := filepath.Join(dir, LastGoodDir)
 	_ = os.RemoveAll(lg)
-	if err := writeAll(lg, cur); err != nil {
+	if err := os.MkdirAll(lg, 0o755); err != nil {
 		return nil, err
+	}
+	// Files are only ever replaced by rename (writeAll), never written in
+	// place, so a hard link keeps the previous generation without copying
+	// and syncing every file.
+	for name, data := range cur {
+		if err := os.Link(filepath.Join(dir, name), filepath.Join(lg, name)); err != nil {
+			if err := os.WriteFile(filepath.Join(lg, name), data, 0o644); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return cur, nil
 }

@@ -234,8 +234,20 @@ func (d *differ) defaults(want, have *ir.Defaults) {
 }
 
 func (d *differ) backends(desired, live *ir.Config) {
+	// By name: FindBackend is a linear search, and configurations have
+	// thousands of backends.
+	liveByName := make(map[string]*ir.Backend, len(live.Backends))
+	for _, b := range live.Backends {
+		if _, dup := liveByName[b.Name]; !dup {
+			liveByName[b.Name] = b
+		}
+	}
+	wanted := make(map[string]bool, len(desired.Backends))
 	for _, b := range desired.Backends {
-		lb := live.FindBackend(b.Name)
+		wanted[b.Name] = true
+	}
+	for _, b := range desired.Backends {
+		lb := liveByName[b.Name]
 		if lb == nil {
 			d.add(Change{Action: Create, Kind: KindBackend, Name: b.Name, After: b.Name, Via: Reload, Reason: "backends cannot be added at runtime", Range: rangeOf(b.Range)})
 			continue
@@ -243,7 +255,7 @@ func (d *differ) backends(desired, live *ir.Config) {
 		d.backend(b, lb)
 	}
 	for _, lb := range byName(live.Backends, func(b *ir.Backend) string { return b.Name }) {
-		if desired.FindBackend(lb.Name) == nil {
+		if !wanted[lb.Name] {
 			d.add(Change{Action: Delete, Kind: KindBackend, Name: lb.Name, Before: lb.Name, Via: Reload, Reason: "backends cannot be removed at runtime"})
 		}
 	}
@@ -434,19 +446,23 @@ func (d *differ) maps(desired, live *ir.Config) {
 	}
 }
 
-// firstByKey keeps the first entry of each key (HAProxy's lookup result).
-func firstByKey(m *ir.MapFile) (map[string]ir.MapEntry, []string) {
-	out := map[string]ir.MapEntry{}
-	var keys []string
-	for _, e := range m.Entries {
+// firstByKey keeps the first entry of each key (HAProxy's lookup result):
+// key -> index in m.Entries, and the keys in file order.
+func firstByKey(m *ir.MapFile) (map[string]int, []string) {
+	out := make(map[string]int, len(m.Entries))
+	keys := make([]string, 0, len(m.Entries))
+	for i, e := range m.Entries {
 		if _, dup := out[e.Key]; !dup {
-			out[e.Key] = e
+			out[e.Key] = i
 			keys = append(keys, e.Key)
 		}
 	}
 	return out, keys
 }
 
+// mapEntries lists creations and updates, then deletions, each by key.
+// Only the changes are sorted, not the keys: maps have 10k entries and a
+// change touches a few.
 func (d *differ) mapEntries(want, have *ir.MapFile, via Via) {
 	w, wkeys := firstByKey(want)
 	h, hkeys := firstByKey(have)
@@ -454,23 +470,28 @@ func (d *differ) mapEntries(want, have *ir.MapFile, via Via) {
 	if via == Reload {
 		reason = "the map file itself is added or removed"
 	}
-	sort.Strings(wkeys)
-	sort.Strings(hkeys)
+	var set, del []Change
 	for _, k := range wkeys {
-		e := w[k]
-		he, ok := h[k]
+		e := want.Entries[w[k]]
+		hi, ok := h[k]
 		switch {
 		case !ok:
-			d.add(Change{Action: Create, Kind: KindMapEntry, Section: want.Name, Name: k, After: e.Value, Via: via, Reason: reason, Range: rangeOf(e.Range), value: e.Value})
-		case he.Value != e.Value:
-			d.add(Change{Action: Update, Kind: KindMapEntry, Section: want.Name, Name: k, Before: he.Value, After: e.Value, Via: via, Reason: reason, Range: rangeOf(e.Range), value: e.Value, oldValue: he.Value})
+			set = append(set, Change{Action: Create, Kind: KindMapEntry, Section: want.Name, Name: k, After: e.Value, Via: via, Reason: reason, Range: rangeOf(e.Range), value: e.Value})
+		case have.Entries[hi].Value != e.Value:
+			he := have.Entries[hi]
+			set = append(set, Change{Action: Update, Kind: KindMapEntry, Section: want.Name, Name: k, Before: he.Value, After: e.Value, Via: via, Reason: reason, Range: rangeOf(e.Range), value: e.Value, oldValue: he.Value})
 		}
 	}
 	for _, k := range hkeys {
 		if _, ok := w[k]; !ok {
-			d.add(Change{Action: Delete, Kind: KindMapEntry, Section: have.Name, Name: k, Before: h[k].Value, Via: via, Reason: reason, oldValue: h[k].Value})
+			v := have.Entries[h[k]].Value
+			del = append(del, Change{Action: Delete, Kind: KindMapEntry, Section: have.Name, Name: k, Before: v, Via: via, Reason: reason, oldValue: v})
 		}
 	}
+	byKey := func(a, b Change) int { return strings.Compare(a.Name, b.Name) }
+	slices.SortFunc(set, byKey)
+	slices.SortFunc(del, byKey)
+	d.changes = append(append(d.changes, set...), del...)
 }
 
 func (d *differ) aclFiles(desired, live *ir.Config) {

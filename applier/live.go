@@ -83,10 +83,10 @@ func copyAll[T any](l []*T, deeper func(*T)) []*T {
 
 // Admin state bits of "show servers state" (HAProxy 2.6 SRV_ADMF_*).
 const (
-	admForcedMaint   = 0x01
-	admInheritMaint  = 0x02
-	admForcedDrain   = 0x08
-	admInheritDrain  = 0x10
+	admForcedMaint  = 0x01
+	admInheritMaint = 0x02
+	admForcedDrain  = 0x08
+	admInheritDrain = 0x10
 	// admResolverMaint (0x20, DNS resolution failed) is not an
 	// administrative state: it is not read as "maint".
 )

@@ -46,12 +46,18 @@ func (w *Watcher) Run(ctx context.Context, wake chan<- struct{}) error {
 	// nearest existing parent (the directory may be created later), and the
 	// parents of single files (editors replace files by rename).
 	rewatch := func() {
-		for _, p := range w.watchDirs() {
-			if watched[p] {
-				continue
-			}
-			if err := fw.Add(p); err == nil {
-				watched[p] = true
+		// Until nothing new is watched: a directory created below a new
+		// watch before it was added sends no event of its own.
+		for added := true; added; {
+			added = false
+			for _, p := range w.watchDirs() {
+				if watched[p] {
+					continue
+				}
+				if err := fw.Add(p); err == nil {
+					watched[p] = true
+					added = true
+				}
 			}
 		}
 	}

@@ -274,7 +274,7 @@ func (fc *feCompiler) acl(a *ir.ACL) {
 const hostFetch = "req.hdr(host),field(1,:),lower"
 
 // hostACL emits ACL lines matching any of hosts under name.
-func (fc *feCompiler) hostACL(name string, hosts []lang.Host, comment string, rng hcl.Range) {
+func (fc *feCompiler) hostACL(name, fetch string, hosts []lang.Host, comment string, rng hcl.Range) {
 	var exact, wild []string
 	for _, h := range hosts {
 		if h.Wildcard {
@@ -284,10 +284,10 @@ func (fc *feCompiler) hostACL(name string, hosts []lang.Host, comment string, rn
 		}
 	}
 	if len(exact) > 0 {
-		fc.acl(&ir.ACL{Name: name, Fetch: hostFetch, Match: "str", Patterns: exact, Comment: comment, Range: rng})
+		fc.acl(&ir.ACL{Name: name, Fetch: fetch, Match: "str", Patterns: exact, Comment: comment, Range: rng})
 	}
 	if len(wild) > 0 {
-		fc.acl(&ir.ACL{Name: name, Fetch: hostFetch, Match: "end", Patterns: wild, Comment: comment, Range: rng})
+		fc.acl(&ir.ACL{Name: name, Fetch: fetch, Match: "end", Patterns: wild, Comment: comment, Range: rng})
 	}
 }
 
@@ -325,8 +325,15 @@ func (fc *feCompiler) match(prefix string, m *lang.Match, host *lang.Host, path 
 			name = prefix + "_host" + strconv.Itoa(indexOf(m.Hosts, host))
 			hosts = []lang.Host{*host}
 		}
+		// A route candidate is evaluated after every rule, where the host
+		// is already in txn.hr_host; rules and conditions read the header
+		// itself, since a set_header may have changed it.
+		fetch := hostFetch
+		if host != nil {
+			fetch = "var(" + varHost + ")"
+		}
 		if !fc.acls[name] {
-			fc.hostACL(name, hosts, comment, rng)
+			fc.hostACL(name, fetch, hosts, comment, rng)
 		}
 		terms = append(terms, ir.Term{ACL: name})
 	}

@@ -30,6 +30,9 @@ type Local struct {
 	Timeout time.Duration
 	// ReloadTimeout bounds the wait for a new worker (default 30s).
 	ReloadTimeout time.Duration
+
+	// renderer skips config-parser when only the version line changes.
+	renderer ir.Renderer
 }
 
 var _ Driver = (*Local)(nil)
@@ -294,7 +297,7 @@ func (l *Local) Apply(ctx context.Context, desired *ir.Config, plan *Plan, opts 
 	plan = PlanFor(desired, live)
 	want := *desired
 	want.Version = live.Files.Version + 1
-	files, err := ir.Render(&want, l.absDir())
+	files, err := l.renderer.Render(&want, l.absDir())
 	if err != nil {
 		return nil, err
 	}

@@ -104,3 +104,35 @@ func TestSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestRendererCache checks the Renderer's shortcut gives exactly what a
+// fresh render gives, for a version-only change and for a real change.
+func TestRendererCache(t *testing.T) {
+	files, _ := lang.Load("../examples/multi")
+	prog, _ := lang.Check(files, lang.Options{})
+	cfg, _ := compiler.Compile(prog, compiler.Options{Version: 1})
+	var rd ir.Renderer
+	if _, err := rd.Render(cfg, "/x"); err != nil {
+		t.Fatal(err)
+	}
+	for _, change := range []func(){
+		func() { cfg.Version = 2 },
+		func() { cfg.Backends[0].Servers[0].Weight = 42; cfg.Version = 3 },
+		func() { cfg.Version = 4 },
+	} {
+		change()
+		got, err := rd.Render(cfg, "/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ir.Render(cfg, "/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name := range want {
+			if string(got[name]) != string(want[name]) {
+				t.Fatalf("version %d: cached render of %s differs:\n%s\n---\n%s", cfg.Version, name, got[name], want[name])
+			}
+		}
+	}
+}

@@ -44,6 +44,22 @@ func (f Files) Names() []string {
 // config-parser, which fixes the canonical layout. Render fails if
 // config-parser would drop any line, so everything emitted is modelled.
 func Render(cfg *Config, dir string) (Files, error) {
+	return (&Renderer{}).Render(cfg, dir)
+}
+
+// Renderer renders configurations and remembers the last config-parser
+// result: when only the version line changed (a route, server or CIDR
+// change is map, ACL-file or runtime data), the ~100 ms config-parser pass
+// over a large configuration is skipped. The zero value is ready to use.
+type Renderer struct {
+	mu sync.Mutex
+	// body is the last text given to config-parser without its version
+	// line, and out its output without the version line.
+	body, out string
+}
+
+// Render is like the package-level Render.
+func (rd *Renderer) Render(cfg *Config, dir string) (Files, error) {
 	if !filepath.IsAbs(dir) {
 		return nil, fmt.Errorf("render: output directory %q is not absolute", dir)
 	}
@@ -53,12 +69,27 @@ func Render(cfg *Config, dir string) (Files, error) {
 		return nil, r.err
 	}
 	text := r.buf.String()
-	out, err := normalise(text)
-	if err != nil {
-		return nil, err
-	}
-	if err := sameLines(text, out); err != nil {
-		return nil, err
+	version, body, _ := strings.Cut(text, "\n")
+	rd.mu.Lock()
+	cachedBody, cachedOut := rd.body, rd.out
+	rd.mu.Unlock()
+	var out string
+	if cachedBody != "" && body == cachedBody {
+		out = version + "\n" + cachedOut
+	} else {
+		var err error
+		if out, err = normalise(text); err != nil {
+			return nil, err
+		}
+		if err := sameLines(text, out); err != nil {
+			return nil, err
+		}
+		// config-parser keeps the leading comment line in place.
+		if v, rest, ok := strings.Cut(out, "\n"); ok && v == version {
+			rd.mu.Lock()
+			rd.body, rd.out = body, rest
+			rd.mu.Unlock()
+		}
 	}
 	files := Files{ConfigFile: []byte(out)}
 	for _, m := range cfg.Maps {

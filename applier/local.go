@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -33,6 +35,15 @@ type Local struct {
 
 	// renderer skips config-parser when only the version line changes.
 	renderer ir.Renderer
+	// parsed is the last haproxy.cfg parsed by readFiles: its directory,
+	// its text without the version line, and the result (never handed out
+	// itself, only copies).
+	parsed struct {
+		mu   sync.Mutex
+		dir  string
+		body []byte
+		cfg  *ir.Config
+	}
 }
 
 var _ Driver = (*Local)(nil)
@@ -110,14 +121,57 @@ func (l *Local) liveAgain(ctx context.Context, prev *ir.Config, wrote []byte, ve
 
 // readFiles reads the configuration on disk; a directory without one
 // reads as an empty configuration (version 0).
+//
+// Parsing haproxy.cfg through config-parser is most of the cost of a read of
+// a large configuration, and between runtime-class applies only its version
+// line changes: when the rest of the text equals the last text parsed, that
+// parse is reused (copied) and only the version, the map and the ACL files
+// are read again.
 func (l *Local) readFiles() (*ir.Config, error) {
-	cfg, err := ir.Read(l.absDir())
+	dir := l.absDir()
+	src, err := os.ReadFile(filepath.Join(dir, ir.ConfigFile))
 	if errors.Is(err, os.ErrNotExist) {
-		if _, statErr := os.Stat(filepath.Join(l.absDir(), ir.ConfigFile)); errors.Is(statErr, os.ErrNotExist) {
-			return &ir.Config{}, nil
-		}
+		return &ir.Config{}, nil
 	}
-	return cfg, err
+	if err != nil {
+		return nil, err
+	}
+	first, body, _ := bytes.Cut(src, []byte("\n"))
+	version, isVersion := bytes.CutPrefix(first, []byte("# _version="))
+	n, verr := strconv.Atoi(string(bytes.TrimSpace(version)))
+	l.parsed.mu.Lock()
+	prev := l.parsed.cfg
+	if !isVersion || verr != nil || l.parsed.dir != dir || !bytes.Equal(l.parsed.body, body) {
+		prev = nil
+	}
+	l.parsed.mu.Unlock()
+	if prev == nil {
+		cfg, err := ir.Read(dir)
+		if err != nil {
+			return nil, err
+		}
+		l.parsed.mu.Lock()
+		l.parsed.dir, l.parsed.body, l.parsed.cfg = dir, body, runtimeCopy(cfg)
+		l.parsed.mu.Unlock()
+		return cfg, nil
+	}
+	files := runtimeCopy(prev)
+	files.Version = n
+	for _, m := range files.Maps {
+		data, err := os.ReadFile(filepath.Join(dir, m.Name))
+		if err != nil {
+			return nil, err
+		}
+		*m = *ir.ParseMap(m.Name, data)
+	}
+	for _, a := range files.ACLFiles {
+		data, err := os.ReadFile(filepath.Join(dir, a.Name))
+		if err != nil {
+			return nil, err
+		}
+		*a = *ir.ParseACLFile(a.Name, data)
+	}
+	return files, nil
 }
 
 func (l *Local) absDir() string {

@@ -262,7 +262,7 @@ func BenchmarkApply10k(b *testing.B) {
 				b.Fatal(err)
 			}
 			c4, t4 := btCPU(), time.Now()
-			after, err := e.drv.liveAgain(ctx, lv.Files, []byte(btReadFile(b, filepath.Join(e.dir, ir.ConfigFile))), res.Version)
+			after, err := e.drv.Live(ctx)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -89,36 +89,6 @@ func (l *Local) liveFrom(ctx context.Context, files *ir.Config) (*Live, error) {
 	return live, nil
 }
 
-// liveAgain reads the live state after an apply that kept the text of
-// haproxy.cfg apart from its version line: prev, the configuration read
-// from that text before, is reused (config-parser, which most of a read
-// of a large configuration is, does not run again) and the map and ACL
-// files and the runtime state are read as Live reads them. If haproxy.cfg
-// is not the text written (wrote, version version), it is Live.
-func (l *Local) liveAgain(ctx context.Context, prev *ir.Config, wrote []byte, version int) (*Live, error) {
-	cur, err := os.ReadFile(filepath.Join(l.absDir(), ir.ConfigFile))
-	if err != nil || !bytes.Equal(cur, wrote) {
-		return l.Live(ctx)
-	}
-	files := runtimeCopy(prev)
-	files.Version = version
-	for _, m := range files.Maps {
-		data, err := os.ReadFile(filepath.Join(l.absDir(), m.Name))
-		if err != nil {
-			return nil, err
-		}
-		*m = *ir.ParseMap(m.Name, data)
-	}
-	for _, a := range files.ACLFiles {
-		data, err := os.ReadFile(filepath.Join(l.absDir(), a.Name))
-		if err != nil {
-			return nil, err
-		}
-		*a = *ir.ParseACLFile(a.Name, data)
-	}
-	return l.liveFrom(ctx, files)
-}
-
 // readFiles reads the configuration on disk; a directory without one
 // reads as an empty configuration (version 0).
 //
@@ -415,15 +385,9 @@ func (l *Local) Apply(ctx context.Context, desired *ir.Config, plan *Plan, opts 
 		}
 		rt.Close()
 	}
-	// Verify: the live state must now equal desired. When haproxy.cfg
-	// kept its text (apart from the version line), the parse of the text
-	// read before is reused.
-	var after *Live
-	if cfgErr == nil && cfgSame {
-		after, err = l.liveAgain(ctx, live.Files, files[ir.ConfigFile], want.Version)
-	} else {
-		after, err = l.Live(ctx)
-	}
+	// Verify: the live state must now equal desired. (readFiles reuses
+	// the earlier parse when haproxy.cfg only changed its version line.)
+	after, err := l.Live(ctx)
 	if err != nil {
 		return res, fmt.Errorf("applied, but re-reading the live state failed: %w", err)
 	}

@@ -178,7 +178,7 @@ func (e *btEnv) execute(desired *ir.Config, live *Live, plan *Plan, tm *btExecTi
 	t0 := time.Now()
 	want := *desired
 	want.Version = live.Files.Version + 1
-	files, err := ir.Render(&want, l.absDir())
+	files, err := l.renderer.Render(&want, l.absDir())
 	if err != nil {
 		return nil, err
 	}

@@ -91,6 +91,17 @@ const (
 	// administrative state: it is not read as "maint".
 )
 
+// adminState reads the administrative state of "show servers state".
+func adminState(admin int) string {
+	switch {
+	case admin&(admForcedMaint|admInheritMaint) != 0:
+		return "maint"
+	case admin&(admForcedDrain|admInheritDrain) != 0:
+		return "drain"
+	}
+	return "ready"
+}
+
 // readRuntime lays the runtime state read through rt over cfg (a fresh
 // copy of the files' configuration) in place.
 func readRuntime(rt *RuntimeAPI, cfg *ir.Config, dir string) error {
@@ -142,19 +153,10 @@ func readRuntime(rt *RuntimeAPI, cfg *ir.Config, dir string) error {
 				s.Address = ss.addr
 			}
 			s.Port = ss.port
-			switch {
-			case ss.admin&(admForcedMaint|admInheritMaint) != 0:
-				s.State = "maint"
-				s.Weight = ss.weight
-			case ss.admin&(admForcedDrain|admInheritDrain) != 0:
-				s.State = "drain"
-				s.Weight = ss.weight
-			case fileDrain && ss.weight == 0:
-				// The file form of drain (weight 0, real weight in a
-				// comment) as loaded by a reload: still drained.
-			default:
-				s.State = "ready"
-				s.Weight = ss.weight
+			// The file form of drain (weight 0, real weight in a comment)
+			// as loaded by a reload is still drained.
+			if st := adminState(ss.admin); st != "ready" || !fileDrain || ss.weight != 0 {
+				s.State, s.Weight = st, ss.weight
 			}
 			if m, ok := limits[b.Name+"/"+s.Name]; ok {
 				s.Maxconn = m
@@ -167,12 +169,7 @@ func readRuntime(rt *RuntimeAPI, cfg *ir.Config, dir string) error {
 				continue
 			}
 			ss := st[name]
-			s := &ir.Server{Name: name, Address: ss.addr, Port: ss.port, Weight: ss.weight, State: "ready"}
-			if ss.admin&(admForcedMaint|admInheritMaint) != 0 {
-				s.State = "maint"
-			} else if ss.admin&(admForcedDrain|admInheritDrain) != 0 {
-				s.State = "drain"
-			}
+			s := &ir.Server{Name: name, Address: ss.addr, Port: ss.port, Weight: ss.weight, State: adminState(ss.admin)}
 			s.Maxconn = limits[b.Name+"/"+name]
 			// Runtime-added servers inherit check from how haproute adds
 			// them: with check when the backend has a health check.

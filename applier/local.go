@@ -127,19 +127,8 @@ func (l *Local) readFiles() (*ir.Config, error) {
 	}
 	files := runtimeCopy(prev)
 	files.Version = n
-	for _, m := range files.Maps {
-		data, err := os.ReadFile(filepath.Join(dir, m.Name))
-		if err != nil {
-			return nil, err
-		}
-		*m = *ir.ParseMap(m.Name, data)
-	}
-	for _, a := range files.ACLFiles {
-		data, err := os.ReadFile(filepath.Join(dir, a.Name))
-		if err != nil {
-			return nil, err
-		}
-		*a = *ir.ParseACLFile(a.Name, data)
+	if err := ir.ReadAux(files, dir); err != nil {
+		return nil, err
 	}
 	return files, nil
 }

@@ -26,10 +26,20 @@ func Read(dir string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ConfigFile), err)
 	}
+	if err := ReadAux(cfg, dir); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// ReadAux reads from dir the map and ACL files cfg refers to, replacing
+// cfg.Maps and cfg.ACLFiles.
+func ReadAux(cfg *Config, dir string) error {
+	cfg.Maps, cfg.ACLFiles = nil, nil
 	for _, name := range cfg.referencedFiles() {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if strings.HasSuffix(name, ".map") {
 			cfg.Maps = append(cfg.Maps, ParseMap(name, data))
@@ -37,7 +47,7 @@ func Read(dir string) (*Config, error) {
 			cfg.ACLFiles = append(cfg.ACLFiles, ParseACLFile(name, data))
 		}
 	}
-	return cfg, nil
+	return nil
 }
 
 // referencedFiles lists the auxiliary files the configuration refers to,

@@ -221,19 +221,28 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 }
 
+// desired loads (through the parse cache), checks and compiles the
+// configuration; cfg is nil when diags has errors.
+func (d *Daemon) desired() (cfg *ir.Config, files []*lang.File, diags hcl.Diagnostics) {
+	files, diags, _ = d.cache.load(d.cfg.Path)
+	prog, cd := lang.Check(files, lang.Options{Vars: d.cfg.Vars, Env: d.cfg.Env})
+	diags = append(diags, cd...)
+	if diags.HasErrors() {
+		return nil, files, diags
+	}
+	cfg, cmp := compiler.Compile(prog, compiler.Options{StatsSocket: d.cfg.RuntimeSocket})
+	diags = append(diags, cmp...)
+	if diags.HasErrors() {
+		return nil, files, diags
+	}
+	return cfg, files, diags
+}
+
 // sync is one level-triggered pass: read the desired state, read the live
 // state, apply the difference. It returns true when a retry may help.
 func (d *Daemon) sync(ctx, supCtx context.Context, reason string) bool {
 	start := time.Now()
-	files, diags, _ := d.cache.load(d.cfg.Path)
-	prog, cd := lang.Check(files, lang.Options{Vars: d.cfg.Vars, Env: d.cfg.Env})
-	diags = append(diags, cd...)
-	var cfg *ir.Config
-	if !diags.HasErrors() {
-		var cmp hcl.Diagnostics
-		cfg, cmp = compiler.Compile(prog, compiler.Options{StatsSocket: d.cfg.RuntimeSocket})
-		diags = append(diags, cmp...)
-	}
+	cfg, files, diags := d.desired()
 	d.setDiagnostics(files, diags)
 	if diags.HasErrors() {
 		d.metrics.configErrors.Set(float64(countErrors(diags)))

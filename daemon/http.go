@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/haproute/haproute/applier"
-	"github.com/haproute/haproute/compiler"
-	"github.com/haproute/haproute/lang"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -68,18 +66,10 @@ func (d *Daemon) Status() Status {
 
 // handlePlan computes the plan that would be applied now.
 func (d *Daemon) handlePlan(w http.ResponseWriter, r *http.Request) {
-	files, diags, _ := d.cache.load(d.cfg.Path)
-	prog, cd := lang.Check(files, lang.Options{Vars: d.cfg.Vars, Env: d.cfg.Env})
-	diags = append(diags, cd...)
+	cfg, files, diags := d.desired()
 	if diags.HasErrors() {
 		w.WriteHeader(http.StatusUnprocessableEntity)
 		writeJSON(w, map[string]any{"error": "the configuration has errors", "diagnostics": renderDiags(files, diags)})
-		return
-	}
-	cfg, cmp := compiler.Compile(prog, compiler.Options{StatsSocket: d.cfg.RuntimeSocket})
-	if cmp.HasErrors() {
-		w.WriteHeader(http.StatusUnprocessableEntity)
-		writeJSON(w, map[string]any{"error": "the configuration does not compile", "diagnostics": renderDiags(files, cmp)})
 		return
 	}
 	live, err := d.driver.Live(r.Context())

@@ -105,6 +105,133 @@ func adminState(admin int) string {
 // readRuntime lays the runtime state read through rt over cfg (a fresh
 // copy of the files' configuration) in place.
 func readRuntime(rt *RuntimeAPI, cfg *ir.Config, dir string) error {
+	return readRuntimeOf(rt, cfg, dir, nil)
+}
+
+// touched names the parts of a configuration a runtime plan changes.
+type touched struct {
+	backends, frontends, maps, acls map[string]bool
+	limits                          bool
+}
+
+func touchedBy(p *Plan) *touched {
+	t := &touched{backends: map[string]bool{}, frontends: map[string]bool{}, maps: map[string]bool{}, acls: map[string]bool{}}
+	for _, c := range p.Changes {
+		switch c.Kind {
+		case KindServer:
+			t.backends[c.Section] = true
+			t.limits = true
+		case KindFrontendMaxconn:
+			t.frontends[c.Section] = true
+			t.limits = true
+		case KindMapEntry:
+			t.maps[c.Section] = true
+		case KindACLEntry:
+			t.acls[c.Section] = true
+		}
+	}
+	return t
+}
+
+// verifyTouched checks, after a runtime plan ran, that what the plan
+// touched now reads back from HAProxy as desired. The rest of the live
+// state was read just before and equalled desired already (the plan
+// listed no change there), and runtime commands change nothing else.
+// The touched backends are read over desired's (the files just written
+// describe them), the rest keeps its pre-apply runtime view.
+func verifyTouched(rt *RuntimeAPI, desired *ir.Config, live *Live, plan *Plan, dir string) error {
+	t := touchedBy(plan)
+	base := live.Effective()
+	view := runtimeCopy(base)
+	for i, b := range view.Backends {
+		if t.backends[b.Name] {
+			if db := findBackend(desired, b.Name); db != nil {
+				view.Backends[i] = runtimeCopy(&ir.Config{Backends: []*ir.Backend{db}}).Backends[0]
+			}
+		}
+	}
+	if err := readRuntimeOf(rt, view, dir, t); err != nil {
+		return fmt.Errorf("applied, but reading back what changed failed: %w", err)
+	}
+	if rest := Diff(desired, view); !rest.Empty() {
+		return &VerifyError{Remaining: rest.Changes}
+	}
+	return nil
+}
+
+func findBackend(cfg *ir.Config, name string) *ir.Backend {
+	for _, b := range cfg.Backends {
+		if b.Name == name {
+			return b
+		}
+	}
+	return nil
+}
+
+// readRuntimeOf is readRuntime limited to what only names (all of it
+// when only is nil).
+func readRuntimeOf(rt *RuntimeAPI, cfg *ir.Config, dir string, only *touched) error {
+	var limits map[string]int
+	if only == nil || only.limits {
+		var err error
+		if limits, err = readLimits(rt); err != nil {
+			return err
+		}
+	}
+	if only == nil || len(only.backends) > 0 {
+		if err := readServers(rt, cfg, limits, only); err != nil {
+			return err
+		}
+	}
+	for _, f := range cfg.Frontends {
+		if only != nil && !only.frontends[f.Name] {
+			continue
+		}
+		// Without a configured limit HAProxy reports its derived default.
+		if m, ok := limits[f.Name+"/FRONTEND"]; ok && f.Maxconn > 0 {
+			f.Maxconn = m
+		}
+	}
+	for _, m := range cfg.Maps {
+		if only != nil && !only.maps[m.Name] {
+			continue
+		}
+		out, err := rt.Do("show map " + Arg(filepath.Join(dir, m.Name)))
+		if err != nil {
+			return err
+		}
+		entries, err := parseShowEntries(out, true)
+		if err != nil {
+			return fmt.Errorf("show map %s: %w", m.Name, err)
+		}
+		m.Entries = nil
+		for _, e := range entries {
+			m.Entries = append(m.Entries, ir.MapEntry{Key: e[0], Value: e[1]})
+		}
+	}
+	for _, a := range cfg.ACLFiles {
+		if only != nil && !only.acls[a.Name] {
+			continue
+		}
+		out, err := rt.Do("show acl " + Arg(filepath.Join(dir, a.Name)))
+		if err != nil {
+			return err
+		}
+		entries, err := parseShowEntries(out, false)
+		if err != nil {
+			return fmt.Errorf("show acl %s: %w", a.Name, err)
+		}
+		a.Entries = nil
+		for _, e := range entries {
+			a.Entries = append(a.Entries, ir.ACLEntry{Pattern: e[0]})
+		}
+	}
+	return nil
+}
+
+// readServers lays "show servers state" over the backends of cfg (those
+// only names, when only is not nil).
+func readServers(rt *RuntimeAPI, cfg *ir.Config, limits map[string]int, only *touched) error {
 	out, err := rt.Do("show servers state")
 	if err != nil {
 		return err
@@ -122,6 +249,9 @@ func readRuntime(rt *RuntimeAPI, cfg *ir.Config, dir string) error {
 		if len(f) < 19 || strings.HasPrefix(line, "#") {
 			continue
 		}
+		if only != nil && !only.backends[f[1]] {
+			continue
+		}
 		admin, err1 := strconv.Atoi(f[6])
 		weight, err2 := strconv.Atoi(f[7])
 		port, err3 := strconv.Atoi(f[18])
@@ -134,11 +264,10 @@ func readRuntime(rt *RuntimeAPI, cfg *ir.Config, dir string) error {
 		states[f[1]][f[3]] = srvState{addr: f[4], port: port, admin: admin, weight: weight}
 		order[f[1]] = append(order[f[1]], f[3])
 	}
-	limits, err := readLimits(rt)
-	if err != nil {
-		return err
-	}
 	for _, b := range cfg.Backends {
+		if only != nil && !only.backends[b.Name] {
+			continue
+		}
 		st := states[b.Name]
 		var servers []*ir.Server
 		for _, s := range b.Servers {
@@ -177,40 +306,6 @@ func readRuntime(rt *RuntimeAPI, cfg *ir.Config, dir string) error {
 			servers = append(servers, s)
 		}
 		b.Servers = servers
-	}
-	for _, f := range cfg.Frontends {
-		// Without a configured limit HAProxy reports its derived default.
-		if m, ok := limits[f.Name+"/FRONTEND"]; ok && f.Maxconn > 0 {
-			f.Maxconn = m
-		}
-	}
-	for _, m := range cfg.Maps {
-		out, err := rt.Do("show map " + Arg(filepath.Join(dir, m.Name)))
-		if err != nil {
-			return err
-		}
-		entries, err := parseShowEntries(out, true)
-		if err != nil {
-			return fmt.Errorf("show map %s: %w", m.Name, err)
-		}
-		m.Entries = nil
-		for _, e := range entries {
-			m.Entries = append(m.Entries, ir.MapEntry{Key: e[0], Value: e[1]})
-		}
-	}
-	for _, a := range cfg.ACLFiles {
-		out, err := rt.Do("show acl " + Arg(filepath.Join(dir, a.Name)))
-		if err != nil {
-			return err
-		}
-		entries, err := parseShowEntries(out, false)
-		if err != nil {
-			return fmt.Errorf("show acl %s: %w", a.Name, err)
-		}
-		a.Entries = nil
-		for _, e := range entries {
-			a.Entries = append(a.Entries, ir.ACLEntry{Pattern: e[0]})
-		}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -288,55 +289,195 @@ func (l *Local) restore(snap ir.Files) error {
 // and finally re-reads the live state and requires it to match desired.
 func (l *Local) Apply(ctx context.Context, desired *ir.Config, plan *Plan, opts ApplyOptions) (res *Result, err error) {
 	start := time.Now()
-	obs := opts.Observe
-	if obs == nil {
-		obs = func(string) {}
-	}
+	obs := observer(opts)
 	unlock, err := l.Lock(10 * time.Second)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	// The plan is recomputed under the lock: the caller's plan may be
+	// stale, and only the fresh one is safe to execute.
+	p, err := l.prepare(ctx, desired, obs)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ExpectVersion != 0 && p.live.Files.Version != opts.ExpectVersion {
+		return nil, &ConflictError{Expected: opts.ExpectVersion, Live: p.live.Files.Version}
+	}
+	return l.commit(ctx, p, opts, start)
+}
 
+// Prepared is an apply computed ahead of time: the live state read, the plan, the rendered files and, when the candidate
+// haproxy.cfg differs from the running one, its haproxy -c validation.
+// ApplyPrepared executes it if nothing changed on disk or in the master's
+// process list since; otherwise it prepares again under the lock.
+//
+// The daemon prepares while it waits out the debounce, so that when the
+// files have been quiet long enough only the commit is left to do.
+type Prepared struct {
+	desired *ir.Config
+	live    *Live
+	plan    *Plan
+	want    ir.Config
+	files   ir.Files
+	// same: the rendered files equal the ones on disk (version aside);
+	// validated: want passed haproxy -c (or needs no check).
+	same, validated bool
+	// stamp is the directory's state before the live state was read.
+	stamp string
+}
+
+// Desired is the configuration p was prepared for.
+func (p *Prepared) Desired() *ir.Config { return p.desired }
+
+// Plan is the plan p would execute.
+func (p *Prepared) Plan() *Plan { return p.plan }
+
+// Prepare reads the live state, plans, renders and validates desired. It
+// changes nothing; it holds the lock while it reads, so that it never
+// sees another apply half done.
+func (l *Local) Prepare(ctx context.Context, desired *ir.Config) (*Prepared, error) {
+	unlock, err := l.Lock(10 * time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return l.prepare(ctx, desired, func(string) {})
+}
+
+// ApplyPrepared is Apply for a Prepared: under the lock, it checks that
+// the configuration directory and HAProxy's processes are as they were
+// when p was prepared, and commits p; otherwise it prepares again.
+func (l *Local) ApplyPrepared(ctx context.Context, p *Prepared, opts ApplyOptions) (*Result, error) {
+	start := time.Now()
+	obs := observer(opts)
+	unlock, err := l.Lock(10 * time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if !l.current(ctx, p) {
+		obs("the live state changed since the apply was prepared: preparing again")
+		if p, err = l.prepare(ctx, p.desired, obs); err != nil {
+			return nil, err
+		}
+	}
+	return l.commit(ctx, p, opts, start)
+}
+
+func observer(opts ApplyOptions) func(string) {
+	if opts.Observe == nil {
+		return func(string) {}
+	}
+	return opts.Observe
+}
+
+// prepare does the reading and planning half of an apply.
+func (l *Local) prepare(ctx context.Context, desired *ir.Config, obs func(string)) (*Prepared, error) {
+	stamp, err := l.stamp()
+	if err != nil {
+		return nil, err
+	}
 	live, err := l.Live(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if opts.ExpectVersion != 0 && live.Files.Version != opts.ExpectVersion {
-		return nil, &ConflictError{Expected: opts.ExpectVersion, Live: live.Files.Version}
-	}
-	// The plan is recomputed under the lock: the caller's plan may be
-	// stale, and only the fresh one is safe to execute.
-	plan = PlanFor(desired, live)
-	want := *desired
-	want.Version = live.Files.Version + 1
-	files, err := l.renderer.Render(&want, l.absDir())
-	if err != nil {
+	obs(fmt.Sprintf("read the live state (version %d)", live.Files.Version))
+	p := &Prepared{desired: desired, live: live, stamp: stamp}
+	p.plan = PlanFor(desired, live)
+	p.want = *desired
+	p.want.Version = live.Files.Version + 1
+	if p.files, err = l.renderer.Render(&p.want, l.absDir()); err != nil {
 		return nil, err
 	}
-	same, err := sameFiles(l.absDir(), files, live.Files.Version)
-	if err != nil {
+	obs(fmt.Sprintf("planned %d changes and rendered %d files", len(p.plan.Changes), len(p.files)))
+	if p.same, err = sameFiles(l.absDir(), p.files, live.Files.Version); err != nil {
 		return nil, err
 	}
-	if plan.Empty() && same {
-		return &Result{Version: live.Files.Version, Unchanged: true, Duration: time.Since(start), Plan: plan}, nil
+	if p.plan.Empty() && p.same {
+		return p, nil
 	}
 	// haproxy -c validates every candidate whose haproxy.cfg differs from
 	// the running one. When only map or ACL entries change, the text is
 	// the running (already validated) configuration and the entries are
 	// data the checker validated, so the ~50-150 ms of haproxy -c is
 	// skipped to keep runtime changes fast.
-	cfgSame, cfgErr := sameConfigText(l.absDir(), files)
-	if cfgErr != nil || !cfgSame || !entriesOnly(plan) {
-		if err := l.Validate(ctx, &want); err != nil {
+	cfgSame, cfgErr := sameConfigText(l.absDir(), p.files)
+	if cfgErr != nil || !cfgSame || !entriesOnly(p.plan) {
+		if err := l.Validate(ctx, &p.want); err != nil {
 			return nil, err
 		}
 		obs("haproxy -c: candidate configuration is valid")
+	}
+	p.validated = true
+	return p, nil
+}
+
+// stamp describes the configuration directory's files (name, size,
+// modification time, inode): every writer replaces files by rename or
+// rewrites them, which changes it.
+func (l *Local) stamp() (string, error) {
+	entries, err := os.ReadDir(l.absDir())
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		name := e.Name()
+		if name != ir.ConfigFile && !strings.HasSuffix(name, ".map") && !strings.HasSuffix(name, ".acl") {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return "", err
+		}
+		var ino uint64
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			ino = st.Ino
+		}
+		fmt.Fprintf(&b, "%s %d %d %d\n", name, fi.Size(), fi.ModTime().UnixNano(), ino)
+	}
+	return b.String(), nil
+}
+
+// current reports whether p still describes the live state: the files
+// are the same and HAProxy runs the same worker (a reload or restart
+// resets the runtime state to the files). Runtime-API changes made by
+// hand in between are not seen here; the verification of what the plan
+// touches and the next sync catch them.
+func (l *Local) current(ctx context.Context, p *Prepared) bool {
+	if stamp, err := l.stamp(); err != nil || stamp != p.stamp {
+		return false
+	}
+	if l.MasterSocket == "" {
+		return true
+	}
+	m := &Master{Path: l.MasterSocket, Timeout: l.Timeout}
+	proc, err := m.ShowProc(ctx)
+	if err != nil || p.live.Proc == nil {
+		return false
+	}
+	return slices.Equal(proc.Workers, p.live.Proc.Workers)
+}
+
+// commit does the writing and executing half of an apply, under the lock.
+func (l *Local) commit(ctx context.Context, p *Prepared, opts ApplyOptions, start time.Time) (res *Result, err error) {
+	obs := observer(opts)
+	plan, live, want, files := p.plan, p.live, &p.want, p.files
+	if plan.Empty() && p.same {
+		return &Result{Version: live.Files.Version, Unchanged: true, Duration: time.Since(start), Plan: plan}, nil
+	}
+	if !p.validated {
+		return nil, errors.New("internal error: the candidate configuration was not validated")
 	}
 	snap, err := l.snapshot()
 	if err != nil {
 		return nil, err
 	}
+	obs("kept the last-good files")
 	if err := writeAll(l.absDir(), files); err != nil {
 		_ = l.restore(snap)
 		return nil, err
@@ -372,7 +513,17 @@ func (l *Local) Apply(ctx context.Context, desired *ir.Config, plan *Plan, opts 
 			}
 			return res, fmt.Errorf("%w (rolled back: runtime state and files are as before)", err)
 		}
+		// Verify what the plan touched: everything else was already
+		// equal to desired in the live state just read, and runtime
+		// commands change nothing else.
+		err = verifyTouched(rt, p.desired, live, plan, l.absDir())
 		rt.Close()
+		if err != nil {
+			return res, err
+		}
+		obs(fmt.Sprintf("sent %d runtime commands; verified what they changed", len(ex.sent)))
+		res.Duration = time.Since(start)
+		return res, nil
 	}
 	// Verify: the live state must now equal desired. (readFiles reuses
 	// the earlier parse when haproxy.cfg only changed its version line.)
@@ -380,9 +531,10 @@ func (l *Local) Apply(ctx context.Context, desired *ir.Config, plan *Plan, opts 
 	if err != nil {
 		return res, fmt.Errorf("applied, but re-reading the live state failed: %w", err)
 	}
-	if rest := PlanFor(desired, after); !rest.Empty() {
+	if rest := Diff(p.desired, after.Effective()); !rest.Empty() {
 		return res, &VerifyError{Remaining: rest.Changes}
 	}
+	obs("verified: the live state equals the desired one")
 	res.Duration = time.Since(start)
 	return res, nil
 }

@@ -134,7 +134,22 @@ func TestTraceSync(t *testing.T) {
 		// runtime commands and a second Live to verify).
 		var res *applier.Result
 		step("5 Local.Apply (whole)", func() {
-			res, err = d.driver.Apply(ctx, cfg, nil, applier.ApplyOptions{DrainTimeout: time.Second})
+			last := time.Now()
+			obs := func(s string) {
+				now := time.Now()
+				name := "5." + strings.Map(func(r rune) rune {
+					if r >= '0' && r <= '9' {
+						return -1
+					}
+					return r
+				}, s)
+				if _, ok := steps[name]; !ok {
+					order = append(order, name)
+				}
+				steps[name] = append(steps[name], now.Sub(last))
+				last = now
+			}
+			res, err = d.driver.Apply(ctx, cfg, nil, applier.ApplyOptions{DrainTimeout: time.Second, Observe: obs})
 			mustDo(t, err)
 		})
 		if res.Reloaded || res.Unchanged {
@@ -147,6 +162,7 @@ func TestTraceSync(t *testing.T) {
 			t.Fatalf("%s: %s", host, got)
 		}
 	}
+	traceRuntimeCommands(t, d.cfg.RuntimeSocket, d.cfg.StateDir)
 	order = append(order, "total sync (1-3 + 5)")
 	var out strings.Builder
 	fmt.Fprintf(&out, "%-45s %8s %8s %8s\n", fmt.Sprintf("step (%d runs)", runs), "min", "median", "max")
@@ -156,4 +172,33 @@ func TestTraceSync(t *testing.T) {
 		fmt.Fprintf(&out, "%-45s %8s %8s %8s\n", name, ds[0].Round(10*time.Microsecond), ds[len(ds)/2].Round(10*time.Microsecond), ds[len(ds)-1].Round(10*time.Microsecond))
 	}
 	t.Logf("\n%s", out.String())
+}
+
+func traceRuntimeCommands(t *testing.T, sock, dir string) {
+	rt, err := applier.DialRuntime(context.Background(), sock, 5*time.Second)
+	mustDo(t, err)
+	defer rt.Close()
+	maps, _ := filepath.Glob(filepath.Join(dir, "*.map"))
+	acls, _ := filepath.Glob(filepath.Join(dir, "*.acl"))
+	for _, cmd := range []string{"show servers state", "show stat", "show stat -1 5 -1", "show stat typed", "show map"} {
+		t0 := time.Now()
+		out, err := rt.Do(cmd)
+		mustDo(t, err)
+		t.Logf("%-25s %8s %8d bytes", cmd, time.Since(t0).Round(10*time.Microsecond), len(out))
+	}
+	t0 := time.Now()
+	n := 0
+	for _, m := range maps {
+		out, err := rt.Do("show map " + m)
+		mustDo(t, err)
+		n += len(out)
+	}
+	t.Logf("%d x show map: %s, %d bytes", len(maps), time.Since(t0).Round(10*time.Microsecond), n)
+	t0 = time.Now()
+	for _, m := range acls {
+		out, err := rt.Do("show acl " + m)
+		mustDo(t, err)
+		n += len(out)
+	}
+	t.Logf("%d x show acl: %s", len(acls), time.Since(t0).Round(10*time.Microsecond))
 }

@@ -41,6 +41,9 @@ type Result struct {
 	Unchanged bool
 	// Plan is the plan that was executed (computed under the lock).
 	Plan *Plan
+	// Prepared is true when ApplyPrepared committed its preparation as
+	// it was (false when it had to prepare again, and for Apply).
+	Prepared bool
 }
 
 // ConflictError is returned when the live version is not the expected one.

@@ -356,13 +356,18 @@ func (l *Local) ApplyPrepared(ctx context.Context, p *Prepared, opts ApplyOption
 		return nil, err
 	}
 	defer unlock()
-	if !l.current(ctx, p) {
+	fresh := l.current(ctx, p)
+	if !fresh {
 		obs("the live state changed since the apply was prepared: preparing again")
 		if p, err = l.prepare(ctx, p.desired, obs); err != nil {
 			return nil, err
 		}
 	}
-	return l.commit(ctx, p, opts, start)
+	res, err := l.commit(ctx, p, opts, start)
+	if res != nil {
+		res.Prepared = fresh
+	}
+	return res, err
 }
 
 func observer(opts ApplyOptions) func(string) {

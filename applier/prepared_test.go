@@ -56,7 +56,7 @@ func TestITPrepared(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Reloaded || len(res.Commands) == 0 || reprepared(log) {
+		if res.Reloaded || len(res.Commands) == 0 || reprepared(log) || !res.Prepared {
 			t.Fatalf("want the prepared runtime apply, got reloaded=%v commands=%q log=%q", res.Reloaded, res.Commands, log)
 		}
 		if after := e.workers(); !slices.Equal(before, after) {
@@ -107,10 +107,11 @@ func TestITPrepared(t *testing.T) {
 		}
 		e.only(a, 3, "s1")
 		var log []string
-		if _, err := e.drv.ApplyPrepared(ctx, p, opts(&log)); err != nil {
+		res, err := e.drv.ApplyPrepared(ctx, p, opts(&log))
+		if err != nil {
 			t.Fatal(err)
 		}
-		if !reprepared(log) {
+		if !reprepared(log) || res.Prepared {
 			t.Fatalf("the stale preparation was committed: %q", log)
 		}
 		e.only(a, 3, "t1")
@@ -135,10 +136,11 @@ func TestITPrepared(t *testing.T) {
 		}
 		e.proxy.Reload(t)
 		var log []string
-		if _, err := e.drv.ApplyPrepared(ctx, p, opts(&log)); err != nil {
+		res, err := e.drv.ApplyPrepared(ctx, p, opts(&log))
+		if err != nil {
 			t.Fatal(err)
 		}
-		if !reprepared(log) {
+		if !reprepared(log) || res.Prepared {
 			t.Fatalf("the stale preparation was committed: %q", log)
 		}
 		e.only(a, 3, "s1")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -58,6 +59,20 @@ type Daemon struct {
 	driver  *applier.Local
 	sup     *Supervisor
 	metrics *metrics
+
+	// desiredMu serialises desired(); memo is its last result, reused
+	// while the files are the same (the same parsed *lang.File values).
+	desiredMu sync.Mutex
+	memo      struct {
+		files     []*lang.File
+		loadDiags int
+		cfg       *ir.Config
+		diags     hcl.Diagnostics
+	}
+	// prepMu guards prepared, the apply prepared while the debounce runs
+	// (held while preparing, so a sync waits for a preparation under way).
+	prepMu   sync.Mutex
+	prepared *applier.Prepared
 
 	mu     sync.Mutex
 	status Status
@@ -171,13 +186,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}
 
-	wake := make(chan struct{}, 1)
-	w := &Watcher{Path: d.cfg.Path, Debounce: d.cfg.Debounce, Poll: d.cfg.Poll, Log: d.log}
+	wake, early := make(chan struct{}, 1), make(chan struct{}, 1)
+	w := &Watcher{Path: d.cfg.Path, Debounce: d.cfg.Debounce, Poll: d.cfg.Poll, Early: early, Log: d.log}
 	go func() {
 		if err := w.Run(ctx, wake); err != nil {
 			d.log.Error("watcher stopped", "err", err)
 		}
 	}()
+	go d.prepareLoop(ctx, early)
 
 	supCtx, supCancel := context.WithCancel(context.Background())
 	defer func() {
@@ -222,20 +238,84 @@ func (d *Daemon) Run(ctx context.Context) error {
 }
 
 // desired loads (through the parse cache), checks and compiles the
-// configuration; cfg is nil when diags has errors.
+// configuration; cfg is nil when diags has errors. While the files are
+// unchanged it returns the same result (the same *ir.Config).
 func (d *Daemon) desired() (cfg *ir.Config, files []*lang.File, diags hcl.Diagnostics) {
+	d.desiredMu.Lock()
+	defer d.desiredMu.Unlock()
 	files, diags, _ = d.cache.load(d.cfg.Path)
+	// Unchanged files keep their *lang.File, and load's diagnostics are
+	// theirs (plus unreadable files, which change the list).
+	if d.memo.files != nil && slices.Equal(files, d.memo.files) && len(diags) == d.memo.loadDiags {
+		return d.memo.cfg, files, d.memo.diags
+	}
+	n := len(diags)
+	cfg, diags = d.checkCompile(files, diags)
+	d.memo.files, d.memo.loadDiags, d.memo.cfg, d.memo.diags = files, n, cfg, diags
+	return cfg, files, diags
+}
+
+// checkCompile checks and compiles loaded files.
+func (d *Daemon) checkCompile(files []*lang.File, diags hcl.Diagnostics) (*ir.Config, hcl.Diagnostics) {
 	prog, cd := lang.Check(files, lang.Options{Vars: d.cfg.Vars, Env: d.cfg.Env})
 	diags = append(diags, cd...)
 	if diags.HasErrors() {
-		return nil, files, diags
+		return nil, diags
 	}
 	cfg, cmp := compiler.Compile(prog, compiler.Options{StatsSocket: d.cfg.RuntimeSocket})
 	diags = append(diags, cmp...)
 	if diags.HasErrors() {
-		return nil, files, diags
+		return nil, diags
 	}
-	return cfg, files, diags
+	return cfg, diags
+}
+
+// prepareLoop prepares the apply of the files' current content as soon as
+// they change (after a short quiet time, so a save being written is not
+// read half-way), while the debounce runs: when the debounce ends, the
+// sync finds the configuration checked, compiled, planned against the live
+// state and validated, and only commits it (see applier.Prepared: the
+// commit re-checks that the live state is still the one planned against).
+// Nothing here is reported: diagnostics and errors are the sync's.
+func (d *Daemon) prepareLoop(ctx context.Context, early <-chan struct{}) {
+	const settle = 20 * time.Millisecond
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-early:
+		}
+		// Wait for the events of one save to pass.
+		for quiet := false; !quiet; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-early:
+			case <-time.After(settle):
+				quiet = true
+			}
+		}
+		d.mu.Lock()
+		ready := d.lastDesired != nil // HAProxy is up and was applied to
+		d.mu.Unlock()
+		if !ready {
+			continue
+		}
+		cfg, _, diags := d.desired()
+		if diags.HasErrors() {
+			continue
+		}
+		d.prepMu.Lock()
+		if d.prepared == nil || d.prepared.Desired() != cfg {
+			p, err := d.driver.Prepare(ctx, cfg)
+			if err != nil {
+				d.log.Debug("preparing the apply failed; the sync will do it", "err", err)
+				p = nil
+			}
+			d.prepared = p
+		}
+		d.prepMu.Unlock()
+	}
 }
 
 // sync is one level-triggered pass: read the desired state, read the live
@@ -258,7 +338,25 @@ func (d *Daemon) sync(ctx, supCtx context.Context, reason string) bool {
 			return true
 		}
 	}
-	res, err := d.driver.Apply(ctx, cfg, nil, applier.ApplyOptions{DrainTimeout: d.cfg.DrainTimeout})
+	d.prepMu.Lock() // waits for a preparation under way
+	p := d.prepared
+	d.prepared = nil
+	d.prepMu.Unlock()
+	opts := applier.ApplyOptions{DrainTimeout: d.cfg.DrainTimeout}
+	var res *applier.Result
+	var err error
+	if p != nil && p.Desired() == cfg {
+		res, err = d.driver.ApplyPrepared(ctx, p, opts)
+		if res != nil {
+			outcome := "stale"
+			if res.Prepared {
+				outcome = "committed"
+			}
+			d.metrics.prepared.WithLabelValues(outcome).Inc()
+		}
+	} else {
+		res, err = d.driver.Apply(ctx, cfg, nil, opts)
+	}
 	dur := time.Since(start)
 	if err != nil {
 		if d.sup != nil {
@@ -292,7 +390,7 @@ func (d *Daemon) sync(ctx, supCtx context.Context, reason string) bool {
 		d.metrics.commands.Add(float64(len(res.Commands)))
 		d.metrics.duration.Observe(dur.Seconds())
 		d.metrics.lastSuccess.SetToCurrentTime()
-		d.log.Info("applied", "reason", reason, "version", res.Version, "kind", kind, "commands", len(res.Commands), "duration", dur)
+		d.log.Info("applied", "reason", reason, "version", res.Version, "kind", kind, "commands", len(res.Commands), "duration", dur, "prepared", res.Prepared)
 	}
 	d.mu.Lock()
 	d.status.Version = res.Version

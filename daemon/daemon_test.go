@@ -581,6 +581,12 @@ func TestRunRouteEditAppliesAtRuntime(t *testing.T) {
 	if n := m[key] - m0[key]; n != 5 {
 		t.Errorf("%s grew by %v, want 5", key, n)
 	}
+	// Each apply was prepared while the debounce ran and committed as
+	// prepared (nothing else changed the live state in between).
+	pkey := dtMetricKey("haproute_prepared_applies_total", `outcome="committed"`)
+	if n := m[pkey] - m0[pkey]; n != 5 {
+		t.Errorf("%s grew by %v, want 5", pkey, n)
+	}
 	// Every request of the earlier routes still goes where it should.
 	for _, r := range routes {
 		host, be, _ := strings.Cut(r, "=")

@@ -16,6 +16,7 @@ type metrics struct {
 	drift        prometheus.Counter
 	restarts     prometheus.Counter
 	configErrors prometheus.Gauge
+	prepared     *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -48,8 +49,12 @@ func newMetrics() *metrics {
 		configErrors: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "haproute_config_errors", Help: "Errors in the current configuration (0 when it is valid).",
 		}),
+		prepared: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "haproute_prepared_applies_total",
+			Help: "Applies prepared while the debounce ran, by outcome: committed as prepared, or stale (prepared again at commit time).",
+		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.applies, m.reloads, m.commands, m.duration, m.lastSuccess, m.drift, m.restarts, m.configErrors,
+	m.reg.MustRegister(m.prepared, m.applies, m.reloads, m.commands, m.duration, m.lastSuccess, m.drift, m.restarts, m.configErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

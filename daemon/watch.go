@@ -26,7 +26,11 @@ type Watcher struct {
 	// Poll, when non-zero, checks the files this often instead of using
 	// inotify (for file systems without it).
 	Poll time.Duration
-	Log  *slog.Logger
+	// Early, when set, gets a (non-blocking) send on every relevant event,
+	// before the debounce: the daemon starts preparing the apply while it
+	// waits for the files to be quiet.
+	Early chan<- struct{}
+	Log   *slog.Logger
 }
 
 // Run sends on wake after each burst of changes until ctx is done.
@@ -82,6 +86,12 @@ func (w *Watcher) Run(ctx context.Context, wake chan<- struct{}) error {
 					delete(watched, ev.Name)
 				}
 				rewatch()
+			}
+			if w.Early != nil {
+				select {
+				case w.Early <- struct{}{}:
+				default:
+				}
 			}
 			if timer == nil {
 				timer = time.NewTimer(w.Debounce)

@@ -91,6 +91,20 @@ func TestITPrepared(t *testing.T) {
 		}
 		e.only(hatest.Request{Host: "x.test"}, 6, "s2")
 		e.converged(want)
+
+		// Apply validates the same kind of change with a candidate made of
+		// global, defaults and the changed backend only.
+		log = nil
+		want = e.compile(itConf(itS1+itS2+`  server "s3" { address = "@t1@" }
+`, ""))
+		if _, err := e.drv.Apply(ctx, want, nil, opts(&log)); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(log, "haproxy -c: the 1 changed backends with global and defaults valid") {
+			t.Fatalf("want the reduced haproxy -c candidate, got %q", log)
+		}
+		e.converged(want)
+		e.reloadAndCheck(want, func() { e.count(e.addr, hatest.Request{Host: "x.test"}, 6) })
 	})
 
 	t.Run("files changed in between", func(t *testing.T) {

@@ -112,28 +112,14 @@ func TestTraceSync(t *testing.T) {
 			}
 		})
 		step("3 compiler.Compile", func() { cfg, _ = compiler.Compile(prog, compiler.Options{StatsSocket: d.cfg.RuntimeSocket}) })
-		// What Apply does before the runtime commands, reproduced.
-		var live *applier.Live
-		step("4a Local.Live (ir.Read + runtime read)", func() { live, err = d.driver.Live(ctx); mustDo(t, err) })
-		step("4a' of which ir.Read of the files", func() { _, err = ir.Read(d.cfg.StateDir); mustDo(t, err) })
-		step("4b PlanFor", func() { applier.PlanFor(cfg, live) })
-		var rendered ir.Files
-		step("4c ir.Render", func() { rendered, err = ir.Render(cfg, d.cfg.StateDir); mustDo(t, err) })
-		step("4d WriteFiles (renameio+fsync) to scratch", func() { mustDo(t, applier.WriteFiles(scratch, rendered)) })
-		if i == 0 {
-			t.Logf("Apply writes %d files per apply, twice (the .last-good snapshot and the new files)", len(rendered))
-		}
-		step("4e the same files, write+rename without fsync", func() {
-			for name, data := range rendered {
-				tmp := filepath.Join(scratch, "."+name+".tmp")
-				mustDo(t, os.WriteFile(tmp, data, 0o644))
-				mustDo(t, os.Rename(tmp, filepath.Join(scratch, name)))
-			}
+		// The daemon prepares while the debounce runs, then commits.
+		var prep *applier.Prepared
+		step("4 Local.Prepare (live, plan, render, check)", func() {
+			prep, err = d.driver.Prepare(ctx, cfg)
+			mustDo(t, err)
 		})
-		// The real apply (it does 4a-4d itself, the snapshot copy, the
-		// runtime commands and a second Live to verify).
 		var res *applier.Result
-		step("5 Local.Apply (whole)", func() {
+		step("5 Local.ApplyPrepared (commit)", func() {
 			last := time.Now()
 			obs := func(s string) {
 				now := time.Now()
@@ -149,9 +135,13 @@ func TestTraceSync(t *testing.T) {
 				steps[name] = append(steps[name], now.Sub(last))
 				last = now
 			}
-			res, err = d.driver.Apply(ctx, cfg, nil, applier.ApplyOptions{DrainTimeout: time.Second, Observe: obs})
+			res, err = d.driver.ApplyPrepared(ctx, prep, applier.ApplyOptions{DrainTimeout: time.Second, Observe: obs})
 			mustDo(t, err)
 		})
+		if !res.Prepared {
+			t.Fatalf("apply %d: the preparation was stale", i)
+		}
+		steps["total sync (1-5)"] = append(steps["total sync (1-5)"], time.Since(t0))
 		if res.Reloaded || res.Unchanged {
 			t.Fatalf("apply %d: reloaded %v unchanged %v", i, res.Reloaded, res.Unchanged)
 		}
@@ -162,8 +152,10 @@ func TestTraceSync(t *testing.T) {
 			t.Fatalf("%s: %s", host, got)
 		}
 	}
-	traceRuntimeCommands(t, d.cfg.RuntimeSocket, d.cfg.StateDir)
-	order = append(order, "total sync (1-3 + 5)")
+	if os.Getenv("HAPROUTE_TRACE_COMMANDS") != "" {
+		traceRuntimeCommands(t, d.cfg.RuntimeSocket, d.cfg.StateDir)
+	}
+	order = append(order, "total sync (1-5)")
 	var out strings.Builder
 	fmt.Fprintf(&out, "%-45s %8s %8s %8s\n", fmt.Sprintf("step (%d runs)", runs), "min", "median", "max")
 	for _, name := range order {

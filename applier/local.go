@@ -379,6 +379,33 @@ func observer(opts ApplyOptions) func(string) {
 
 // prepare does the reading and planning half of an apply.
 func (l *Local) prepare(ctx context.Context, desired *ir.Config, obs func(string)) (*Prepared, error) {
+	r, err := l.readLive(ctx)
+	if err != nil {
+		return nil, err
+	}
+	obs(fmt.Sprintf("read the live state (version %d)", r.live.Files.Version))
+	return l.prepareFrom(ctx, desired, r, obs)
+}
+
+// LiveRead is the live state read for a later PrepareFrom, with the stamp
+// of the configuration directory taken before reading it.
+type LiveRead struct {
+	live  *Live
+	stamp string
+}
+
+// ReadLive reads the live state for PrepareFrom, holding the lock while
+// it reads. The daemon reads it while it checks and compiles the files.
+func (l *Local) ReadLive(ctx context.Context) (*LiveRead, error) {
+	unlock, err := l.Lock(10 * time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return l.readLive(ctx)
+}
+
+func (l *Local) readLive(ctx context.Context) (*LiveRead, error) {
 	stamp, err := l.stamp()
 	if err != nil {
 		return nil, err
@@ -387,8 +414,19 @@ func (l *Local) prepare(ctx context.Context, desired *ir.Config, obs func(string
 	if err != nil {
 		return nil, err
 	}
-	obs(fmt.Sprintf("read the live state (version %d)", live.Files.Version))
-	p := &Prepared{desired: desired, live: live, stamp: stamp}
+	return &LiveRead{live: live, stamp: stamp}, nil
+}
+
+// PrepareFrom is Prepare against a live state read earlier with ReadLive
+// (ApplyPrepared prepares again if it is no longer current).
+func (l *Local) PrepareFrom(ctx context.Context, desired *ir.Config, r *LiveRead) (*Prepared, error) {
+	return l.prepareFrom(ctx, desired, r, func(string) {})
+}
+
+func (l *Local) prepareFrom(ctx context.Context, desired *ir.Config, r *LiveRead, obs func(string)) (*Prepared, error) {
+	var err error
+	live := r.live
+	p := &Prepared{desired: desired, live: live, stamp: r.stamp}
 	p.plan = PlanFor(desired, live)
 	p.want = *desired
 	p.want.Version = live.Files.Version + 1

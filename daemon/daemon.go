@@ -298,24 +298,38 @@ func (d *Daemon) prepareLoop(ctx context.Context, early <-chan struct{}) {
 		d.mu.Lock()
 		ready := d.lastDesired != nil // HAProxy is up and was applied to
 		d.mu.Unlock()
-		if !ready {
-			continue
+		if ready {
+			d.prepare(ctx)
 		}
-		cfg, _, diags := d.desired()
-		if diags.HasErrors() {
-			continue
-		}
-		d.prepMu.Lock()
-		if d.prepared == nil || d.prepared.Desired() != cfg {
-			p, err := d.driver.Prepare(ctx, cfg)
-			if err != nil {
-				d.log.Debug("preparing the apply failed; the sync will do it", "err", err)
-				p = nil
-			}
-			d.prepared = p
-		}
-		d.prepMu.Unlock()
 	}
+}
+
+// prepare reads the live state (on the other core, as it mostly waits
+// for HAProxy) while it loads, checks and compiles the files, then plans
+// and validates. It holds prepMu throughout, so a sync that starts in the
+// meantime waits for the result instead of doing the same work again.
+func (d *Daemon) prepare(ctx context.Context) {
+	d.prepMu.Lock()
+	defer d.prepMu.Unlock()
+	reads := make(chan *applier.LiveRead, 1)
+	go func() {
+		r, err := d.driver.ReadLive(ctx)
+		if err != nil {
+			d.log.Debug("reading the live state ahead failed; the sync will do it", "err", err)
+		}
+		reads <- r
+	}()
+	cfg, _, diags := d.desired()
+	r := <-reads
+	if diags.HasErrors() || r == nil || (d.prepared != nil && d.prepared.Desired() == cfg) {
+		return
+	}
+	p, err := d.driver.PrepareFrom(ctx, cfg, r)
+	if err != nil {
+		d.log.Debug("preparing the apply failed; the sync will do it", "err", err)
+		p = nil
+	}
+	d.prepared = p
 }
 
 // sync is one level-triggered pass: read the desired state, read the live

@@ -90,7 +90,6 @@ func TestTraceSync(t *testing.T) {
 		}
 		steps[name] = append(steps[name], time.Since(t0))
 	}
-	scratch := t.TempDir()
 	runs := 20
 	if n, _ := strconv.Atoi(os.Getenv("HAPROUTE_TRACE_RUNS")); n > 0 {
 		runs = n
@@ -145,9 +144,6 @@ func TestTraceSync(t *testing.T) {
 		if res.Reloaded || res.Unchanged {
 			t.Fatalf("apply %d: reloaded %v unchanged %v", i, res.Reloaded, res.Unchanged)
 		}
-		steps["total sync (1-3 + 5)"] = append(steps["total sync (1-3 + 5)"], time.Since(t0)-steps["4a Local.Live (ir.Read + runtime read)"][i]-
-			steps["4b PlanFor"][i]-steps["4c ir.Render"][i]-steps["4d WriteFiles (renameio+fsync) to scratch"][i]-
-			steps["4e the same files, write+rename without fsync"][i]-steps["4a' of which ir.Read of the files"][i])
 		if got := dtRoute(fe, hatest.Request{Host: host}); got != "b" {
 			t.Fatalf("%s: %s", host, got)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -141,22 +142,49 @@ func touchedBy(p *Plan) *touched {
 // describe them), the rest keeps its pre-apply runtime view.
 func verifyTouched(rt *RuntimeAPI, desired *ir.Config, live *Live, plan *Plan, dir string) error {
 	t := touchedBy(plan)
-	base := live.Effective()
-	view := runtimeCopy(base)
+	want, view := t.restrict(desired), runtimeCopy(t.restrict(live.Effective()))
+	// The touched backends are read over desired's (the files just
+	// written): servers added at runtime are then known from the files.
 	for i, b := range view.Backends {
-		if t.backends[b.Name] {
-			if db := findBackend(desired, b.Name); db != nil {
-				view.Backends[i] = runtimeCopy(&ir.Config{Backends: []*ir.Backend{db}}).Backends[0]
-			}
+		if db := findBackend(want, b.Name); db != nil {
+			view.Backends[i] = runtimeCopy(&ir.Config{Backends: []*ir.Backend{db}}).Backends[0]
 		}
 	}
 	if err := readRuntimeOf(rt, view, dir, t); err != nil {
 		return fmt.Errorf("applied, but reading back what changed failed: %w", err)
 	}
-	if rest := Diff(desired, view); !rest.Empty() {
+	if rest := Diff(want, view); !rest.Empty() {
 		return &VerifyError{Remaining: rest.Changes}
 	}
 	return nil
+}
+
+// restrict returns cfg with only the touched backends, frontends, maps
+// and ACL files (shared, not copied). Diff of two restricted
+// configurations lists the changes of the touched parts only.
+func (t *touched) restrict(cfg *ir.Config) *ir.Config {
+	out := &ir.Config{Version: cfg.Version, Global: cfg.Global, Defaults: cfg.Defaults}
+	for _, b := range cfg.Backends {
+		if t.backends[b.Name] {
+			out.Backends = append(out.Backends, b)
+		}
+	}
+	for _, f := range cfg.Frontends {
+		if t.frontends[f.Name] {
+			out.Frontends = append(out.Frontends, f)
+		}
+	}
+	for _, m := range cfg.Maps {
+		if t.maps[m.Name] {
+			out.Maps = append(out.Maps, m)
+		}
+	}
+	for _, a := range cfg.ACLFiles {
+		if t.acls[a.Name] {
+			out.ACLFiles = append(out.ACLFiles, a)
+		}
+	}
+	return out
 }
 
 func findBackend(cfg *ir.Config, name string) *ir.Backend {
@@ -172,9 +200,23 @@ func findBackend(cfg *ir.Config, name string) *ir.Backend {
 // when only is nil).
 func readRuntimeOf(rt *RuntimeAPI, cfg *ir.Config, dir string, only *touched) error {
 	var limits map[string]int
-	if only == nil || only.limits {
+	if only == nil {
 		var err error
-		if limits, err = readLimits(rt); err != nil {
+		if limits, err = readLimits(rt, "show stat"); err != nil {
+			return err
+		}
+	} else if only.limits {
+		// Only the touched proxies: "show stat <proxy> <type> -1", type
+		// 1 for the frontend line, 4 for the servers.
+		var cmds []string
+		for _, f := range sortedKeys(only.frontends) {
+			cmds = append(cmds, "show stat "+Arg(f)+" 1 -1")
+		}
+		for _, b := range sortedKeys(only.backends) {
+			cmds = append(cmds, "show stat "+Arg(b)+" 4 -1")
+		}
+		var err error
+		if limits, err = readLimits(rt, cmds...); err != nil {
 			return err
 		}
 	}
@@ -232,9 +274,20 @@ func readRuntimeOf(rt *RuntimeAPI, cfg *ir.Config, dir string, only *touched) er
 // readServers lays "show servers state" over the backends of cfg (those
 // only names, when only is not nil).
 func readServers(rt *RuntimeAPI, cfg *ir.Config, limits map[string]int, only *touched) error {
-	out, err := rt.Do("show servers state")
-	if err != nil {
-		return err
+	var out string
+	if only == nil {
+		var err error
+		if out, err = rt.Do("show servers state"); err != nil {
+			return err
+		}
+	} else {
+		for _, b := range sortedKeys(only.backends) {
+			o, err := rt.Do("show servers state " + Arg(b))
+			if err != nil {
+				return err
+			}
+			out += o + "\n"
+		}
 	}
 	type srvState struct {
 		addr   string
@@ -332,37 +385,54 @@ func parseShowEntries(out string, withValue bool) ([][2]string, error) {
 }
 
 // readLimits returns maxconn of frontends ("NAME/FRONTEND") and servers
-// ("BACKEND/SERVER") from "show stat"; servers without a limit are absent.
-func readLimits(rt *RuntimeAPI) (map[string]int, error) {
-	out, err := rt.Do("show stat")
-	if err != nil {
-		return nil, err
-	}
-	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "# ")))
-	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
-	if err != nil || len(recs) == 0 {
-		return nil, fmt.Errorf("unexpected 'show stat' answer: %v", err)
-	}
-	slim := -1
-	for i, h := range recs[0] {
-		if h == "slim" {
-			slim = i
-		}
-	}
-	if slim < 0 {
-		return nil, fmt.Errorf("'show stat' has no slim column")
-	}
+// ("BACKEND/SERVER") from "show stat" commands; servers without a limit
+// are absent.
+func readLimits(rt *RuntimeAPI, cmds ...string) (map[string]int, error) {
 	out2 := map[string]int{}
-	for _, rec := range recs[1:] {
-		if len(rec) <= slim || rec[1] == "BACKEND" || rec[slim] == "" {
-			continue
-		}
-		n, err := strconv.Atoi(rec[slim])
+	for _, cmd := range cmds {
+		out, err := rt.Do(cmd)
 		if err != nil {
-			continue
+			return nil, err
 		}
-		out2[rec[0]+"/"+rec[1]] = n
+		r := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "# ")))
+		r.FieldsPerRecord = -1
+		recs, err := r.ReadAll()
+		if err != nil || len(recs) == 0 {
+			return nil, fmt.Errorf("unexpected '%s' answer: %v %q", cmd, err, firstLine(out))
+		}
+		slim := -1
+		for i, h := range recs[0] {
+			if h == "slim" {
+				slim = i
+			}
+		}
+		if slim < 0 {
+			return nil, fmt.Errorf("'%s' has no slim column: %q", cmd, firstLine(out))
+		}
+		for _, rec := range recs[1:] {
+			if len(rec) <= slim || rec[1] == "BACKEND" || rec[slim] == "" {
+				continue
+			}
+			n, err := strconv.Atoi(rec[slim])
+			if err != nil {
+				continue
+			}
+			out2[rec[0]+"/"+rec[1]] = n
+		}
 	}
 	return out2, nil
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -240,22 +240,20 @@ func writeAll(dir string, files ir.Files) error {
 // WriteFiles writes a rendered configuration into dir the way apply does.
 func WriteFiles(dir string, files ir.Files) error { return writeAll(dir, files) }
 
-// snapshot links the current files into the last-good directory and
-// returns them (nil when there are none).
-func (l *Local) snapshot() (ir.Files, error) {
+// snapshot hard-links the current files into the last-good directory
+// and returns their names (nil when there are none). Files are only ever
+// replaced by rename (writeAll), never written in place, so the links
+// keep the previous generation without reading or copying it.
+func (l *Local) snapshot() ([]string, error) {
 	dir := l.absDir()
-	cur := ir.Files{}
+	var names []string
 	for _, pattern := range []string{ir.ConfigFile, "*.map", "*.acl"} {
 		m, _ := filepath.Glob(filepath.Join(dir, pattern))
 		for _, p := range m {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return nil, err
-			}
-			cur[filepath.Base(p)] = data
+			names = append(names, filepath.Base(p))
 		}
 	}
-	if len(cur) == 0 {
+	if len(names) == 0 {
 		return nil, nil
 	}
 	lg := filepath.Join(dir, LastGoodDir)
@@ -263,25 +261,34 @@ func (l *Local) snapshot() (ir.Files, error) {
 	if err := os.MkdirAll(lg, 0o755); err != nil {
 		return nil, err
 	}
-	// Files are only ever replaced by rename (writeAll), never written in
-	// place, so a hard link keeps the previous generation without copying
-	// and syncing every file.
-	for name, data := range cur {
+	for _, name := range names {
 		if err := os.Link(filepath.Join(dir, name), filepath.Join(lg, name)); err != nil {
+			data, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				return nil, err
+			}
 			if err := os.WriteFile(filepath.Join(lg, name), data, 0o644); err != nil {
 				return nil, err
 			}
 		}
 	}
-	return cur, nil
+	return names, nil
 }
 
 // restore puts the snapshot back.
-func (l *Local) restore(snap ir.Files) error {
+func (l *Local) restore(snap []string) error {
 	if snap == nil {
 		return nil
 	}
-	return writeAll(l.absDir(), snap)
+	files := ir.Files{}
+	for _, name := range snap {
+		data, err := os.ReadFile(filepath.Join(l.absDir(), LastGoodDir, name))
+		if err != nil {
+			return err
+		}
+		files[name] = data
+	}
+	return writeAll(l.absDir(), files)
 }
 
 // Apply applies plan: it validates the candidate, writes the files, then

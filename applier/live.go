@@ -37,9 +37,14 @@ func (l *Live) Effective() *ir.Config {
 func PlanFor(desired *ir.Config, live *Live) *Plan {
 	p := Diff(desired, live.Effective())
 	p.LiveVersion = live.Files.Version
-	if live.Runtime != nil {
+	if live.Runtime != nil && len(p.Changes) > 0 {
+		// Runtime state differs from the files only in what runtime
+		// commands change (servers, frontend maxconn, map and ACL
+		// entries), so the parts the plan touches are all that can
+		// drift under its changes.
+		t := touchedBy(p)
 		drift := map[string]bool{}
-		for _, c := range Diff(live.Files, live.Runtime).Changes {
+		for _, c := range Diff(t.restrict(live.Files), t.restrict(live.Runtime)).Changes {
 			drift[changeKey(c)] = true
 		}
 		for i := range p.Changes {

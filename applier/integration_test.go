@@ -228,7 +228,9 @@ func (e *itEnv) reload(src string) (*ir.Config, *applier.Result) {
 // that the runtime state does not drift from the files.
 func (e *itEnv) converged(want *ir.Config) {
 	e.t.Helper()
-	live, err := e.drv.Live(context.Background())
+	// A new driver: it parses the files on disk (e.drv remembers what it
+	// wrote).
+	live, err := e.driver().Live(context.Background())
 	if err != nil {
 		e.t.Fatalf("live: %v", err)
 	}

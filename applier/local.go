@@ -134,6 +134,21 @@ func (l *Local) readFiles() (*ir.Config, error) {
 	return files, nil
 }
 
+// remember records want as the parse of the haproxy.cfg text just
+// rendered from it and written, so the next read does not parse it again
+// (ir.Read is the inverse of ir.Render, ranges and comments aside; the
+// round trip is tested on every golden case and example).
+func (l *Local) remember(text []byte, want *ir.Config) {
+	if text == nil {
+		return
+	}
+	_, body, _ := bytes.Cut(text, []byte("\n"))
+	cfg := runtimeCopy(want)
+	l.parsed.mu.Lock()
+	l.parsed.dir, l.parsed.body, l.parsed.cfg = l.absDir(), body, cfg
+	l.parsed.mu.Unlock()
+}
+
 func (l *Local) absDir() string {
 	d, err := filepath.Abs(l.Dir)
 	if err != nil {
@@ -545,6 +560,7 @@ func (l *Local) commit(ctx context.Context, p *Prepared, opts ApplyOptions, star
 		return nil, err
 	}
 	obs(fmt.Sprintf("wrote %d files (version %d)", len(files), want.Version))
+	l.remember(files[ir.ConfigFile], want)
 	res = &Result{Version: want.Version, Plan: plan}
 
 	if plan.Reload() {

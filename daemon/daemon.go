@@ -311,15 +311,19 @@ func (d *Daemon) prepareLoop(ctx context.Context, early <-chan struct{}) {
 func (d *Daemon) prepare(ctx context.Context) {
 	d.prepMu.Lock()
 	defer d.prepMu.Unlock()
+	t0 := time.Now()
+	var tLive time.Duration
 	reads := make(chan *applier.LiveRead, 1)
 	go func() {
 		r, err := d.driver.ReadLive(ctx)
+		tLive = time.Since(t0)
 		if err != nil {
 			d.log.Debug("reading the live state ahead failed; the sync will do it", "err", err)
 		}
 		reads <- r
 	}()
 	cfg, _, diags := d.desired()
+	tDesired := time.Since(t0)
 	r := <-reads
 	if diags.HasErrors() || r == nil || (d.prepared != nil && d.prepared.Desired() == cfg) {
 		return
@@ -330,6 +334,9 @@ func (d *Daemon) prepare(ctx context.Context) {
 		p = nil
 	}
 	d.prepared = p
+	if p != nil {
+		d.log.Debug("prepared", "desired", tDesired, "live", tLive, "duration", time.Since(t0), "changes", len(p.Plan().Changes))
+	}
 }
 
 // sync is one level-triggered pass: read the desired state, read the live

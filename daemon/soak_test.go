@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -67,7 +68,7 @@ func TestSoak(t *testing.T) {
 	s.write(t)
 	t.Logf("configuration: %d files, %d frontends, %d backends, %d routes (+ soak routes and backends)", sum.Files, sum.Frontends, sum.Backends, sum.Routes)
 
-	d := dtStart(t, dir, dtOptions{Args: []string{"--drain-timeout", "5s"}})
+	d := dtStart(t, dir, dtOptions{Args: []string{"--drain-timeout", "5s", "--log-level", "debug"}})
 	startup := time.Now()
 	st0 := d.WaitSettled(3 * time.Minute)
 	t.Logf("started: version %d in %s", st0.Version, time.Since(startup).Round(time.Millisecond))
@@ -175,6 +176,39 @@ func TestSoak(t *testing.T) {
 		line(k, byKind[k])
 	}
 	line("all runtime-class", runtimeLat)
+	// Where the time goes, from haproute's log: the preparations (run
+	// while the debounce waits: load+check+compile, the live-state read
+	// beside it, and the whole) and the syncs (from the debounce's end).
+	var prepDesired, prepLive, prepAll, syncs, syncsPrepared []time.Duration
+	for _, l := range strings.Split(d.Log.String(), "\n") {
+		var e struct {
+			Msg      string        `json:"msg"`
+			Desired  time.Duration `json:"desired"`
+			Live     time.Duration `json:"live"`
+			Duration time.Duration `json:"duration"`
+			Prepared bool          `json:"prepared"`
+			Kind     string        `json:"kind"`
+		}
+		if json.Unmarshal([]byte(l), &e) != nil {
+			continue
+		}
+		switch {
+		case e.Msg == "prepared":
+			prepDesired, prepLive, prepAll = append(prepDesired, e.Desired), append(prepLive, e.Live), append(prepAll, e.Duration)
+		case e.Msg == "applied" && e.Kind == "runtime":
+			syncs = append(syncs, e.Duration)
+			if e.Prepared {
+				syncsPrepared = append(syncsPrepared, e.Duration)
+			}
+		}
+	}
+	fmt.Fprintf(&rep, "haproute's log (runtime-class syncs committed as prepared: %d of %d):\n", len(syncsPrepared), len(syncs))
+	fmt.Fprintf(&rep, "  %-28s %5s %8s %8s %8s\n", "step", "n", "p50", "p99", "max")
+	line("prepare: load+check+compile", prepDesired)
+	line("prepare: live read (beside)", prepLive)
+	line("prepare: whole", prepAll)
+	line("sync after the debounce", syncs)
+	line("  of which prepared", syncsPrepared)
 	t.Logf("soak report:\n%s", rep.String())
 
 	if n := load.non2xx.Load(); n != 0 {

@@ -47,15 +47,24 @@ func Render(cfg *Config, dir string) (Files, error) {
 	return (&Renderer{}).Render(cfg, dir)
 }
 
-// Renderer renders configurations and remembers the last config-parser
-// result: when only the version line changed (a route, server or CIDR
-// change is map, ACL-file or runtime data), the ~100 ms config-parser pass
-// over a large configuration is skipped. The zero value is ready to use.
+// Renderer renders configurations and remembers config-parser results:
+// when only the version line changed (a route, server or CIDR change is
+// map, ACL-file or runtime data), the config-parser pass is skipped; when
+// some sections changed (a server line), only those sections go through
+// config-parser again. config-parser's output for a whole configuration
+// is the header comments followed by each section's own output, sections
+// sorted by kind and name (TestRendererSections checks it on every golden
+// case and on generated configurations). The zero value is ready to use.
 type Renderer struct {
 	mu sync.Mutex
 	// body is the last text given to config-parser without its version
 	// line, and out its output without the version line.
 	body, out string
+	// sections maps a section's text to its config-parser output, for the
+	// sections of the last render.
+	sections map[string]string
+	// passes counts config-parser runs (for tests).
+	passes int
 }
 
 // Render is like the package-level Render.
@@ -71,24 +80,18 @@ func (rd *Renderer) Render(cfg *Config, dir string) (Files, error) {
 	text := r.buf.String()
 	version, body, _ := strings.Cut(text, "\n")
 	rd.mu.Lock()
-	cachedBody, cachedOut := rd.body, rd.out
-	rd.mu.Unlock()
+	defer rd.mu.Unlock()
 	var out string
-	if cachedBody != "" && body == cachedBody {
-		out = version + "\n" + cachedOut
+	if rd.body != "" && body == rd.body {
+		out = version + "\n" + rd.out
 	} else {
 		var err error
-		if out, err = normalise(text); err != nil {
-			return nil, err
-		}
-		if err := sameLines(text, out); err != nil {
+		if out, err = rd.normalise(text); err != nil {
 			return nil, err
 		}
 		// config-parser keeps the leading comment line in place.
 		if v, rest, ok := strings.Cut(out, "\n"); ok && v == version {
-			rd.mu.Lock()
 			rd.body, rd.out = body, rest
-			rd.mu.Unlock()
 		}
 	}
 	files := Files{ConfigFile: []byte(out)}
@@ -99,6 +102,171 @@ func (rd *Renderer) Render(cfg *Config, dir string) (Files, error) {
 		files[a.Name] = RenderACLFile(a)
 	}
 	return files, nil
+}
+
+// normalise is the package-level normalise (with its dropped-line guard),
+// section by section through the cache.
+func (rd *Renderer) normalise(text string) (string, error) {
+	header, sections := splitSections(text)
+	if !sectionsSorted(sections) {
+		rd.sections = nil
+		rd.passes++
+		return guardedNormalise(text)
+	}
+	next := make(map[string]string, len(sections))
+	var missing []string
+	for _, sec := range sections {
+		if o, ok := rd.sections[sec]; ok {
+			next[sec] = o
+		} else {
+			missing = append(missing, sec)
+		}
+	}
+	switch {
+	case len(missing) > 16:
+		// Many sections (a first render): one pass over the whole text,
+		// split into the sections' outputs.
+		rd.passes++
+		out, err := guardedNormalise(text)
+		if err != nil {
+			return "", err
+		}
+		outHeader, outSections := splitOutput(out)
+		// config-parser leaves out an empty global section.
+		var kept []string
+		for _, sec := range sections {
+			if sec == "global\n" {
+				next[sec] = ""
+				continue
+			}
+			kept = append(kept, sec)
+		}
+		if outHeader != header || len(outSections) != len(kept) {
+			rd.sections = nil
+			return out, nil
+		}
+		for i, sec := range kept {
+			next[sec] = outSections[i]
+		}
+		rd.sections = next
+		return out, nil
+	default:
+		for _, sec := range missing {
+			rd.passes++
+			o, err := guardedNormalise(sec)
+			if err != nil {
+				return "", err
+			}
+			next[sec] = o
+		}
+	}
+	rd.sections = next
+	var b strings.Builder
+	b.Grow(len(text) + len(sections))
+	b.WriteString(header)
+	for _, sec := range sections {
+		b.WriteString(next[sec])
+	}
+	return b.String(), nil
+}
+
+// guardedNormalise is normalise, failing if config-parser dropped a line.
+func guardedNormalise(text string) (string, error) {
+	out, err := normalise(text)
+	if err != nil {
+		return "", err
+	}
+	if err := sameLines(text, out); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// splitSections splits rendered text into its leading comment lines and
+// its sections (each from its keyword line to the next one).
+func splitSections(text string) (header string, sections []string) {
+	start := -1
+	for i := 0; i < len(text); {
+		end := strings.IndexByte(text[i:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += i + 1
+		}
+		line := text[i:end]
+		if line != "" && line[0] != ' ' && line[0] != '\t' && line[0] != '#' && line[0] != '\n' {
+			if start < 0 {
+				header = text[:i]
+			} else {
+				sections = append(sections, text[start:i])
+			}
+			start = i
+		}
+		i = end
+	}
+	if start < 0 {
+		return text, nil
+	}
+	return header, append(sections, text[start:])
+}
+
+// splitOutput splits config-parser's output the same way: header comment
+// lines, then sections each starting with the blank line before it.
+func splitOutput(out string) (header string, sections []string) {
+	h, secs := splitSections(out)
+	// The blank line config-parser puts before each section ends the
+	// header or the previous section's text; move it to the section.
+	h, ok := strings.CutSuffix(h, "\n")
+	if !ok && len(secs) > 0 {
+		return out, nil
+	}
+	for i := range secs {
+		if i+1 < len(secs) {
+			s, ok := strings.CutSuffix(secs[i], "\n")
+			if !ok {
+				return out, nil
+			}
+			secs[i] = s
+		}
+		secs[i] = "\n" + secs[i]
+	}
+	return h, secs
+}
+
+// sectionsSorted reports whether sections are in config-parser's output
+// order: global, defaults, frontends, backends, each kind by name.
+func sectionsSorted(sections []string) bool {
+	rank := func(sec string) (int, string, bool) {
+		line, _, _ := strings.Cut(sec, "\n")
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			return 0, "", false
+		}
+		name := ""
+		if len(f) > 1 {
+			name = f[1]
+		}
+		switch f[0] {
+		case "global":
+			return 0, name, true
+		case "defaults":
+			return 1, name, true
+		case "frontend":
+			return 2, name, true
+		case "backend":
+			return 3, name, true
+		}
+		return 0, "", false
+	}
+	pk, pn := -1, ""
+	for _, sec := range sections {
+		k, n, ok := rank(sec)
+		if !ok || k < pk || (k == pk && n <= pn) {
+			return false
+		}
+		pk, pn = k, n
+	}
+	return true
 }
 
 // parserMu serialises config-parser, whose parser.New writes the

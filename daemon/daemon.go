@@ -278,7 +278,7 @@ func (d *Daemon) checkCompile(files []*lang.File, diags hcl.Diagnostics) (*ir.Co
 // commit re-checks that the live state is still the one planned against).
 // Nothing here is reported: diagnostics and errors are the sync's.
 func (d *Daemon) prepareLoop(ctx context.Context, early <-chan struct{}) {
-	const settle = 20 * time.Millisecond
+	const settle = 10 * time.Millisecond
 	for {
 		select {
 		case <-ctx.Done():

@@ -53,9 +53,12 @@ type Config struct {
 
 // Daemon is a running "haproute run".
 type Daemon struct {
-	cfg     Config
-	log     *slog.Logger
-	cache   fileCache
+	cfg   Config
+	log   *slog.Logger
+	cache fileCache
+	// checks keeps the checker's per-block results between syncs (only
+	// blocks whose inputs changed are checked again).
+	checks  *lang.CheckCache
 	driver  *applier.Local
 	sup     *Supervisor
 	metrics *metrics
@@ -125,7 +128,7 @@ func New(c Config) (*Daemon, error) {
 			return nil, err
 		}
 	}
-	d := &Daemon{cfg: c, log: c.Log, metrics: newMetrics()}
+	d := &Daemon{cfg: c, log: c.Log, metrics: newMetrics(), checks: &lang.CheckCache{}}
 	if c.Attach {
 		if c.ConfigDir == "" || c.RuntimeSocket == "" || c.MasterSocket == "" {
 			return nil, errors.New("--attach needs --config-dir, --runtime-socket and --master-socket")
@@ -229,7 +232,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case <-wake:
 			sync("files changed")
 		case <-hup:
+			d.desiredMu.Lock()
 			d.cache.reset()
+			d.checks = &lang.CheckCache{}
+			d.desiredMu.Unlock()
 			sync("SIGHUP")
 		case <-retry.C:
 			sync("retry")
@@ -257,7 +263,7 @@ func (d *Daemon) desired() (cfg *ir.Config, files []*lang.File, diags hcl.Diagno
 
 // checkCompile checks and compiles loaded files.
 func (d *Daemon) checkCompile(files []*lang.File, diags hcl.Diagnostics) (*ir.Config, hcl.Diagnostics) {
-	prog, cd := lang.Check(files, lang.Options{Vars: d.cfg.Vars, Env: d.cfg.Env})
+	prog, cd := lang.Check(files, lang.Options{Vars: d.cfg.Vars, Env: d.cfg.Env, Cache: d.checks})
 	diags = append(diags, cd...)
 	if diags.HasErrors() {
 		return nil, diags

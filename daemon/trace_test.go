@@ -90,6 +90,7 @@ func TestTraceSync(t *testing.T) {
 		}
 		steps[name] = append(steps[name], time.Since(t0))
 	}
+	checks := &lang.CheckCache{}
 	runs := 20
 	if n, _ := strconv.Atoi(os.Getenv("HAPROUTE_TRACE_RUNS")); n > 0 {
 		runs = n
@@ -105,7 +106,7 @@ func TestTraceSync(t *testing.T) {
 		step("1 cache.load (parse 1 file)", func() { files, _, _ = d.cache.load(dir) })
 		step("2 lang.Check", func() {
 			var diags hcl.Diagnostics
-			prog, diags = lang.Check(files, lang.Options{})
+			prog, diags = lang.Check(files, lang.Options{Cache: checks})
 			if diags.HasErrors() {
 				t.Fatal(diags.Error())
 			}

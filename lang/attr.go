@@ -17,6 +17,9 @@ type attrs struct {
 	diags *hcl.Diagnostics
 	// blockRange is used for "missing attribute" errors.
 	blockRange hcl.Range
+	// sawUnknown, when set, is set to true when value meets an unknown
+	// value: its diagnostic depends on earlier errors (see CheckCache).
+	sawUnknown *bool
 }
 
 func (a *attrs) has(name string) bool { _, ok := a.m[name]; return ok }
@@ -43,6 +46,9 @@ func (a *attrs) value(name string, typ cty.Type, what string) (cty.Value, bool) 
 	// Deep: a backend reference inside a list or map is marked too.
 	v, _ = v.UnmarkDeep()
 	if !v.IsWhollyKnown() {
+		if a.sawUnknown != nil {
+			*a.sawUnknown = true
+		}
 		// Unknown values come from variables and locals whose errors were
 		// already reported; report only when there is no such error.
 		if !a.diags.HasErrors() {

@@ -29,6 +29,17 @@ type checker struct {
 	broken map[*Route]bool
 	// backends indexes prog.Backends by name (the first of duplicates).
 	backends map[string]*Backend
+
+	// CheckCache state (check_cache.go); cache is nil without one.
+	cache *CheckCache
+	// deps collects what the block being recorded reads.
+	deps *blockDeps
+	// sawUnknown is set when an attribute evaluates to an unknown value.
+	sawUnknown bool
+	// feEntries maps this Check's frontends to their cache entries.
+	feEntries map[*Frontend]*blockEntry
+	// namesKey is the sorted set of backend names, once computed.
+	namesKey *string
 }
 
 func (c *checker) add(d ...*hcl.Diagnostic) { c.diags = append(c.diags, d...) }
@@ -37,13 +48,20 @@ func (c *checker) add(d ...*hcl.Diagnostic) { c.diags = append(c.diags, d...) }
 // returned even when there are errors (as complete as possible).
 func Check(files []*File, opts Options) (*Program, hcl.Diagnostics) {
 	c := &checker{files: map[string][]byte{}, prog: &Program{}, broken: map[*Route]bool{}, backends: map[string]*Backend{}}
+	if opts.Cache != nil {
+		opts.Cache.mu.Lock()
+		defer opts.Cache.mu.Unlock()
+		opts.Cache.begin()
+		defer func() { opts.Cache.end(c.ev) }()
+		c.cache, c.feEntries = opts.Cache, map[*Frontend]*blockEntry{}
+	}
 	var vars []*hcl.Block
 	var locals []*hcl.Attribute
 	var globals, defaults, backends, frontends []*hcl.Block
 	for _, f := range files {
 		c.files[f.Name] = f.Src
 		c.prog.Files = append(c.prog.Files, f.Name)
-		content, d := f.Body.Content(topSchema)
+		content, d := c.content(f)
 		c.add(d...)
 		for _, b := range content.Blocks {
 			switch b.Type {
@@ -111,7 +129,7 @@ func Check(files []*File, opts Options) (*Program, hcl.Diagnostics) {
 			continue
 		}
 		seen[name] = b.LabelRanges[0]
-		be := c.backend(b)
+		be := c.lowerBackend(b)
 		c.prog.Backends = append(c.prog.Backends, be)
 		c.backends[name] = be
 	}
@@ -124,11 +142,11 @@ func Check(files []*File, opts Options) (*Program, hcl.Diagnostics) {
 			continue
 		}
 		seen[name] = f.LabelRanges[0]
-		c.prog.Frontends = append(c.prog.Frontends, c.frontend(f))
+		c.prog.Frontends = append(c.prog.Frontends, c.lowerFrontend(f))
 	}
 	c.checkBinds()
 	for _, fe := range c.prog.Frontends {
-		c.checkRoutes(fe)
+		c.checkRoutesCached(fe)
 		for _, cond := range fe.Conditions {
 			if !cond.Used {
 				c.add(warnAt(cond.Range, fmt.Sprintf("Unused condition %q", cond.Name), "No when-expression of frontend "+fe.Name+" refers to it."))
@@ -172,7 +190,7 @@ func (c *checker) checkName(kind, name string, rng hcl.Range) {
 func (c *checker) attrs(body hcl.Body, schema *hcl.BodySchema, blockRange hcl.Range) (*attrs, []*hcl.Block) {
 	content, d := body.Content(schema)
 	c.add(d...)
-	return &attrs{m: content.Attributes, ctx: c.ev.ctx, diags: &c.diags, blockRange: blockRange}, content.Blocks
+	return &attrs{m: content.Attributes, ctx: c.ev.ctx, diags: &c.diags, blockRange: blockRange, sawUnknown: &c.sawUnknown}, content.Blocks
 }
 
 func attrSchema(names ...string) []hcl.AttributeSchema {

@@ -49,7 +49,7 @@ func (c *checker) frontend(b *hcl.Block) *Frontend {
 		}
 		m[name] = at.AsHCLAttribute()
 	}
-	a := &attrs{m: m, ctx: c.ev.ctx, diags: &c.diags, blockRange: b.DefRange}
+	a := &attrs{m: m, ctx: c.ev.ctx, diags: &c.diags, blockRange: b.DefRange, sawUnknown: &c.sawUnknown}
 	fe.Mode = c.enum(a, "mode", []string{"http", "tcp"}, "http")
 	if !a.has("bind") {
 		c.add(errAt(b.DefRange, "Missing required argument", "The argument \"bind\" is required in a frontend."))
@@ -215,7 +215,7 @@ func (c *checker) expandDynamic(blk *hclsyntax.Block) []feBlock {
 // ... tries to use incompatible tcp backend"), and a request routed to it
 // fails.
 func (c *checker) checkBackendMode(fe *Frontend, name string, rng hcl.Range) {
-	if be := c.backends[name]; be != nil && fe.Mode == "http" && be.Mode == "tcp" {
+	if be := c.lookupBackend(name); be != nil && fe.Mode == "http" && be.Mode == "tcp" {
 		c.add(errAt(rng, "Incompatible backend", fmt.Sprintf("Frontend %q is mode http but backend %q is mode tcp; HAProxy cannot pass HTTP requests to a tcp backend.", fe.Name, name)))
 	}
 }
@@ -225,7 +225,7 @@ func (c *checker) backendRef(a *attrs, name string) string {
 	at := a.m[name]
 	// A static reference to an unknown backend gets a suggestion.
 	if st, ok := unwrap(at.Expr).(*hclsyntax.ScopeTraversalExpr); ok && st.Traversal.RootName() == "backend" && len(st.Traversal) == 2 {
-		if ta, ok := st.Traversal[1].(hcl.TraverseAttr); ok && c.backends[ta.Name] == nil && !c.backendDeclared(ta.Name) {
+		if ta, ok := st.Traversal[1].(hcl.TraverseAttr); ok && c.lookupBackend(ta.Name) == nil && !c.backendDeclared(ta.Name) {
 			c.add(errAt(st.Range(), "Reference to undeclared backend", fmt.Sprintf("There is no backend named %q.%s", ta.Name, didYouMean(ta.Name, c.backendNames()))))
 			return ""
 		}
@@ -241,13 +241,15 @@ func (c *checker) backendRef(a *attrs, name string) string {
 	}
 	v, _ = v.Unmark()
 	s := v.AsString()
-	if be := c.backends[s]; be != nil {
+	if be := c.lookupBackend(s); be != nil {
 		be.Used = true
+		c.noteUsed(s)
 	}
 	return s
 }
 
 func (c *checker) backendNames() []string {
+	c.noteBackendNames()
 	var names []string
 	for _, b := range c.prog.Backends {
 		names = append(names, b.Name)

@@ -22,6 +22,10 @@ type Options struct {
 	// Env looks up environment variables (HAPROUTE_VAR_NAME); nil means
 	// no environment.
 	Env func(string) (string, bool)
+	// Cache, when set, makes Check reuse the work of earlier calls for
+	// unchanged files and blocks (see CheckCache); the result is the same
+	// as without it. nil checks everything.
+	Cache *CheckCache
 }
 
 // backendMark marks the string values produced by backend.NAME references,
@@ -159,8 +163,12 @@ type variableDecl struct {
 func evalVariables(files []*File, vars []*hcl.Block, locals []*hcl.Attribute, backends []string, opts Options) (*evaluator, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	ev := &evaluator{refs: map[string]int{}}
-	for _, f := range files {
-		countRefs(f.Body, ev.refs)
+	if opts.Cache != nil {
+		opts.Cache.countRefs(files, ev.refs)
+	} else {
+		for _, f := range files {
+			countRefs(f.Body, ev.refs)
+		}
 	}
 	backendObj := map[string]cty.Value{}
 	for _, b := range backends {
@@ -323,15 +331,21 @@ func variableValue(name string, typ cty.Type, def *hcl.Attribute, rng hcl.Range,
 // countRefs records static references var.X, local.X and backend.X.
 func countRefs(body *hclsyntax.Body, refs map[string]int) {
 	_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
-		e, ok := n.(*hclsyntax.ScopeTraversalExpr)
-		if !ok || len(e.Traversal) < 2 {
-			return nil
-		}
-		if name, ok := traversalName(e.Traversal); ok {
-			refs[e.Traversal.RootName()+"."+name]++
+		if e, ok := n.(*hclsyntax.ScopeTraversalExpr); ok {
+			countRef(e, refs)
 		}
 		return nil
 	})
+}
+
+// countRef records one reference for countRefs.
+func countRef(e *hclsyntax.ScopeTraversalExpr, refs map[string]int) {
+	if len(e.Traversal) < 2 {
+		return
+	}
+	if name, ok := traversalName(e.Traversal); ok {
+		refs[e.Traversal.RootName()+"."+name]++
+	}
 }
 
 // traversalName returns NAME in ROOT.NAME and in ROOT["NAME"].

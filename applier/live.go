@@ -243,13 +243,9 @@ func readRuntimeOf(rt *RuntimeAPI, cfg *ir.Config, dir string, only *touched) er
 		if only != nil && !only.maps[m.Name] {
 			continue
 		}
-		out, err := rt.Do("show map " + Arg(filepath.Join(dir, m.Name)))
+		entries, err := showEntries(rt, "map", dir, m.Name)
 		if err != nil {
 			return err
-		}
-		entries, err := parseShowEntries(out, true)
-		if err != nil {
-			return fmt.Errorf("show map %s: %w", m.Name, err)
 		}
 		m.Entries = nil
 		for _, e := range entries {
@@ -260,13 +256,9 @@ func readRuntimeOf(rt *RuntimeAPI, cfg *ir.Config, dir string, only *touched) er
 		if only != nil && !only.acls[a.Name] {
 			continue
 		}
-		out, err := rt.Do("show acl " + Arg(filepath.Join(dir, a.Name)))
+		entries, err := showEntries(rt, "acl", dir, a.Name)
 		if err != nil {
 			return err
-		}
-		entries, err := parseShowEntries(out, false)
-		if err != nil {
-			return fmt.Errorf("show acl %s: %w", a.Name, err)
 		}
 		a.Entries = nil
 		for _, e := range entries {
@@ -366,6 +358,20 @@ func readServers(rt *RuntimeAPI, cfg *ir.Config, limits map[string]int, only *to
 		b.Servers = servers
 	}
 	return nil
+}
+
+// showEntries runs "show map" or "show acl" (what) on the file name in dir
+// and parses the entries.
+func showEntries(rt *RuntimeAPI, what, dir, name string) ([][2]string, error) {
+	out, err := rt.Do("show " + what + " " + Arg(filepath.Join(dir, name)))
+	if err != nil {
+		return nil, err
+	}
+	entries, err := parseShowEntries(out, what == "map")
+	if err != nil {
+		return nil, fmt.Errorf("show %s %s: %w", what, name, err)
+	}
+	return entries, nil
 }
 
 // parseShowEntries parses "show map"/"show acl" output: "0xID key [value]".

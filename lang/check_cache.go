@@ -182,27 +182,35 @@ func (cc *CheckCache) file(f *File) *fileEntry {
 			})
 		}
 		for _, b := range f.Body.Blocks {
-			keys := []refKey{}
-			seen := map[refKey]bool{}
-			_ = hclsyntax.VisitAll(b.Body, func(n hclsyntax.Node) hcl.Diagnostics {
-				st, ok := n.(*hclsyntax.ScopeTraversalExpr)
-				if !ok {
-					return nil
-				}
-				countRef(st, e.refs)
-				k := refKey{root: st.Traversal.RootName()}
-				k.name, k.named = traversalName(st.Traversal)
-				if !seen[k] {
-					seen[k] = true
-					keys = append(keys, k)
-				}
-				return nil
-			})
-			cc.static[b.Body] = keys
+			cc.static[b.Body] = staticRefs(b.Body, e.refs)
 		}
 	}
 	cc.nextFiles[f.Body] = e
 	return e
+}
+
+// staticRefs lists the distinct variable references written in body and,
+// when refs is not nil, counts them into refs as countRefs does.
+func staticRefs(body *hclsyntax.Body, refs map[string]int) []refKey {
+	keys := []refKey{}
+	seen := map[refKey]bool{}
+	_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
+		st, ok := n.(*hclsyntax.ScopeTraversalExpr)
+		if !ok {
+			return nil
+		}
+		if refs != nil {
+			countRef(st, refs)
+		}
+		k := refKey{root: st.Traversal.RootName()}
+		k.name, k.named = traversalName(st.Traversal)
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+		return nil
+	})
+	return keys
 }
 
 // countRefs adds the static references of every file to total (countRefs
@@ -451,18 +459,7 @@ func (c *checker) reuse(body *hclsyntax.Body, e *blockEntry) {
 func (c *checker) ctxDeps(body *hclsyntax.Body) []ctxDep {
 	keys, ok := c.cache.static[body]
 	if !ok {
-		seen := map[refKey]bool{}
-		_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
-			if st, ok := n.(*hclsyntax.ScopeTraversalExpr); ok {
-				k := refKey{root: st.Traversal.RootName()}
-				k.name, k.named = traversalName(st.Traversal)
-				if !seen[k] {
-					seen[k] = true
-					keys = append(keys, k)
-				}
-			}
-			return nil
-		})
+		keys = staticRefs(body, nil)
 	}
 	type depKey struct {
 		root, name string

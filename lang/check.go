@@ -145,6 +145,7 @@ func Check(files []*File, opts Options) (*Program, hcl.Diagnostics) {
 		c.prog.Frontends = append(c.prog.Frontends, c.lowerFrontend(f))
 	}
 	c.checkBinds()
+	c.checkLogFormatModes()
 	for _, fe := range c.prog.Frontends {
 		c.checkRoutesCached(fe)
 		for _, cond := range fe.Conditions {
@@ -164,6 +165,30 @@ func Check(files []*File, opts Options) (*Program, hcl.Diagnostics) {
 	suggestRefs(c.diags, c.ev.ctx)
 	sortDiags(c.diags)
 	return c.prog, c.diags
+}
+
+// checkLogFormatModes reports a defaults log_format that uses what
+// HAProxy only has in HTTP mode while a tcp frontend inherits it: haproxy
+// -c refuses the whole configuration ("format variable 'r' is reserved for
+// HTTP mode", "sample fetch <req.hdr> may not be reliably used here").
+func (c *checker) checkLogFormatModes() {
+	d := c.prog.Defaults
+	if d == nil || d.LogFormat == "" {
+		return
+	}
+	items := httpOnlyLogItems(d.LogFormat)
+	if len(items) == 0 {
+		return
+	}
+	for _, fe := range c.prog.Frontends {
+		if fe.Mode != "tcp" {
+			continue
+		}
+		c.add(errAt(d.LogFormatRange, "log_format needs HTTP mode",
+			fmt.Sprintf("log_format uses %s, which HAProxy has in HTTP mode only, and frontend %q (%s) is mode tcp and inherits it: HAProxy would refuse the configuration.",
+				strings.Join(items, ", "), fe.Name, shortPos(fe.Range))))
+		return
+	}
 }
 
 // sortDiags orders diagnostics by file and position, keeping the original
@@ -259,7 +284,7 @@ func (c *checker) defaults(b *hcl.Block) *Defaults {
 		if err := checkLogFormat(s); err != nil {
 			c.add(errAt(a.rng("log_format"), "Invalid log_format", err.Error()))
 		} else {
-			d.LogFormat = s
+			d.LogFormat, d.LogFormatRange = s, a.rng("log_format")
 		}
 	}
 	d.Raw = c.raw(a, rawDefaultsKeywords)

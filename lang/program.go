@@ -64,6 +64,8 @@ type Defaults struct {
 	TimeoutClient  string
 	TimeoutServer  string
 	LogFormat      string
+	// LogFormatRange is the range of the log_format value.
+	LogFormatRange hcl.Range
 	Raw            []Raw
 	Range          hcl.Range
 }

@@ -400,6 +400,77 @@ var logFormatVars = []string{"o", "B", "CC", "CS", "H", "HM", "HP", "HPO", "HQ",
 	"ci", "cp", "f", "fc", "fi", "fp", "ft", "hr", "hrl", "hs", "hsl", "lc", "ms", "pid", "r", "rc", "rt", "s", "sc",
 	"si", "sp", "sq", "sslc", "sslv", "t", "tr", "trg", "trl", "ts", "tsc"}
 
+// httpOnlyLogVars are the log-format variables HAProxy 2.6 reserves for
+// HTTP mode, and httpOnlyFetches the sample fetches it refuses in a tcp
+// proxy's log-format ("needs 'HTTP request headers'"). Both were read from
+// haproxy -c of a tcp frontend; internal/hatest's facts test checks them.
+var (
+	httpOnlyLogVars = []string{"CC", "CS", "HM", "HP", "HPO", "HQ", "HU", "HV", "Ta", "Ti", "Tq", "TR", "Tr", "r", "tr", "trg", "trl"}
+	httpOnlyFetches = []string{"base", "base32", "base32+src", "cook", "cook_cnt", "cook_val", "hdr", "hdr_cnt", "hdr_ip", "hdr_val",
+		"http_auth_type", "path", "pathq", "query", "req.body", "req.body_len", "req.body_param", "req.body_size", "req.cook",
+		"req.cook_cnt", "req.cook_val", "req.fhdr", "req.hdr", "req.hdr_cnt", "req.hdr_ip", "req.hdr_val", "req.hdrs",
+		"req.hdrs_bin", "req.ver", "res.body", "res.cook", "res.cook_cnt", "res.cook_val", "res.fhdr", "res.fhdr_cnt", "res.hdr",
+		"res.hdr_cnt", "res.hdr_ip", "res.hdr_val", "res.hdrs", "res.ver", "scook", "shdr", "url", "url32", "url_ip",
+		"url_param", "url_port", "urlp"}
+)
+
+// HTTPOnlyLogItems returns the lists above (for the facts test).
+func HTTPOnlyLogItems() (vars, fetches []string) { return httpOnlyLogVars, httpOnlyFetches }
+
+// LogFormatVars returns the log-format variables the checker accepts.
+func LogFormatVars() []string { return logFormatVars }
+
+// httpOnlyLogItems lists what a valid log-format string uses that HAProxy
+// has in HTTP mode only ("%r", "%[req.hdr(host)]"), in order, once each.
+func httpOnlyLogItems(s string) []string {
+	var out []string
+	add := func(item string) {
+		if !contains(out, item) {
+			out = append(out, item)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			continue
+		}
+		rest := s[i+1:]
+		if strings.HasPrefix(rest, "%") {
+			i++
+			continue
+		}
+		if strings.HasPrefix(rest, "{") {
+			if end := strings.IndexByte(rest, '}'); end >= 0 {
+				rest = rest[end+1:]
+			}
+		}
+		if strings.HasPrefix(rest, "[") {
+			end := strings.IndexByte(rest, ']')
+			if end < 0 {
+				return out
+			}
+			expr := rest[1:end]
+			name := expr
+			if j := strings.IndexAny(expr, "(,"); j >= 0 {
+				name = expr[:j]
+			}
+			if contains(httpOnlyFetches, strings.TrimSpace(name)) {
+				add("%[" + expr + "]")
+			}
+			i = len(s) - len(rest) + end
+			continue
+		}
+		n := 0
+		for n < len(rest) && (rest[n] >= 'a' && rest[n] <= 'z' || rest[n] >= 'A' && rest[n] <= 'Z') {
+			n++
+		}
+		if contains(httpOnlyLogVars, rest[:n]) {
+			add("%" + rest[:n])
+		}
+		i = len(s) - len(rest) + n - 1
+	}
+	return out
+}
+
 // checkLogFormat validates a log-format string given by the operator: a
 // one-line text whose '%' sequences are well formed ("%%", "%VAR",
 // "%{FLAGS}VAR", "%[SAMPLE]", "%{FLAGS}[SAMPLE]"). What a sample

@@ -14,6 +14,8 @@ import (
 type fileCache struct {
 	mu      sync.Mutex
 	entries map[string]cacheEntry
+	// vars are the variable files' entries.
+	vars map[string]cacheEntry
 	// Parsed counts files parsed (for tests and metrics).
 	Parsed int
 }
@@ -27,7 +29,7 @@ type cacheEntry struct {
 // reset forgets every parsed file (SIGHUP: re-read everything).
 func (c *fileCache) reset() {
 	c.mu.Lock()
-	c.entries = nil
+	c.entries, c.vars = nil, nil
 	c.mu.Unlock()
 }
 
@@ -56,18 +58,51 @@ func (c *fileCache) load(path string) ([]*lang.File, hcl.Diagnostics, bool) {
 			changed = true
 			continue
 		}
-		sum := sha256.Sum256(src)
-		e, ok := c.entries[n]
-		if !ok || e.sum != sum {
-			f, d := lang.Parse(src, n)
-			e = cacheEntry{sum: sum, file: f, diags: d}
-			c.Parsed++
-			changed = true
-		}
+		e, parsed := c.parse(c.entries, n, src)
+		changed = changed || parsed
 		next[n] = e
 		files = append(files, e.file)
 		diags = append(diags, e.diags...)
 	}
 	c.entries = next
 	return files, diags, changed
+}
+
+// parse returns old[name] when it holds src, else src parsed anew (and
+// true).
+func (c *fileCache) parse(old map[string]cacheEntry, name string, src []byte) (cacheEntry, bool) {
+	sum := sha256.Sum256(src)
+	if e, ok := old[name]; ok && e.sum == sum {
+		return e, false
+	}
+	f, d := lang.Parse(src, name)
+	c.Parsed++
+	return cacheEntry{sum: sum, file: f, diags: d}, true
+}
+
+// loadVars returns the variable files (-var-file), in order, parsing only
+// the ones whose content changed: an unchanged file keeps its *lang.File.
+// A file that cannot be read is an error diagnostic and is left out.
+func (c *fileCache) loadVars(paths []string) ([]*lang.File, hcl.Diagnostics) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next := make(map[string]cacheEntry, len(paths))
+	var files []*lang.File
+	var diags hcl.Diagnostics
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			diags = append(diags, lang.VarFileReadError(err))
+			continue
+		}
+		e, ok := next[p] // the same file given twice
+		if !ok {
+			e, _ = c.parse(c.vars, p, src)
+			next[p] = e
+		}
+		files = append(files, e.file)
+		diags = append(diags, e.diags...)
+	}
+	c.vars = next
+	return files, diags
 }

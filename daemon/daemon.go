@@ -27,7 +27,10 @@ type Config struct {
 	// Path is the directory (or file) of .hcl files.
 	Path string
 	Vars map[string]string
-	Env  func(string) (string, bool)
+	// VarFiles are variable files (-var-file), in order; they are
+	// watched like the configuration.
+	VarFiles []string
+	Env      func(string) (string, bool)
 
 	// Attach manages an HAProxy someone else started; otherwise the daemon
 	// starts and supervises its own in StateDir.
@@ -64,10 +67,12 @@ type Daemon struct {
 	metrics *metrics
 
 	// desiredMu serialises desired(); memo is its last result, reused
-	// while the files are the same (the same parsed *lang.File values).
+	// while the files and the variable files are the same (the same parsed
+	// *lang.File values).
 	desiredMu sync.Mutex
 	memo      struct {
 		files     []*lang.File
+		varFiles  []*lang.File
 		loadDiags int
 		cfg       *ir.Config
 		diags     hcl.Diagnostics
@@ -190,7 +195,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 
 	wake, early := make(chan struct{}, 1), make(chan struct{}, 1)
-	w := &Watcher{Path: d.cfg.Path, Debounce: d.cfg.Debounce, Poll: d.cfg.Poll, Early: early, Log: d.log}
+	w := &Watcher{Path: d.cfg.Path, Extra: d.cfg.VarFiles, Debounce: d.cfg.Debounce, Poll: d.cfg.Poll, Early: early, Log: d.log}
 	go func() {
 		if err := w.Run(ctx, wake); err != nil {
 			d.log.Error("watcher stopped", "err", err)
@@ -250,20 +255,22 @@ func (d *Daemon) desired() (cfg *ir.Config, files []*lang.File, diags hcl.Diagno
 	d.desiredMu.Lock()
 	defer d.desiredMu.Unlock()
 	files, diags, _ = d.cache.load(d.cfg.Path)
+	varFiles, vd := d.cache.loadVars(d.cfg.VarFiles)
+	diags = append(diags, vd...)
 	// Unchanged files keep their *lang.File, and load's diagnostics are
 	// theirs (plus unreadable files, which change the list).
-	if d.memo.files != nil && slices.Equal(files, d.memo.files) && len(diags) == d.memo.loadDiags {
+	if d.memo.files != nil && slices.Equal(files, d.memo.files) && slices.Equal(varFiles, d.memo.varFiles) && len(diags) == d.memo.loadDiags {
 		return d.memo.cfg, files, d.memo.diags
 	}
 	n := len(diags)
-	cfg, diags = d.checkCompile(files, diags)
-	d.memo.files, d.memo.loadDiags, d.memo.cfg, d.memo.diags = files, n, cfg, diags
+	cfg, diags = d.checkCompile(files, varFiles, diags)
+	d.memo.files, d.memo.varFiles, d.memo.loadDiags, d.memo.cfg, d.memo.diags = files, varFiles, n, cfg, diags
 	return cfg, files, diags
 }
 
 // checkCompile checks and compiles loaded files.
-func (d *Daemon) checkCompile(files []*lang.File, diags hcl.Diagnostics) (*ir.Config, hcl.Diagnostics) {
-	prog, cd := lang.Check(files, lang.Options{Vars: d.cfg.Vars, Env: d.cfg.Env, Cache: d.checks})
+func (d *Daemon) checkCompile(files, varFiles []*lang.File, diags hcl.Diagnostics) (*ir.Config, hcl.Diagnostics) {
+	prog, cd := lang.Check(files, lang.Options{Vars: d.cfg.Vars, VarFiles: varFiles, Env: d.cfg.Env, Cache: d.checks})
 	diags = append(diags, cd...)
 	if diags.HasErrors() {
 		return nil, diags

@@ -160,7 +160,8 @@ func (w *Watcher) relevant(name string) bool {
 		return true
 	}
 	for _, e := range w.Extra {
-		if a, _ := filepath.Abs(e); a == name {
+		// The file, or a missing ancestor of it created (or removed).
+		if a, _ := filepath.Abs(e); a == name || strings.HasPrefix(a, name+string(filepath.Separator)) {
 			return true
 		}
 	}

@@ -235,6 +235,14 @@ func (c *checker) backendRef(a *attrs, name string) string {
 	if d.HasErrors() {
 		return ""
 	}
+	if !v.IsKnown() {
+		// As in attrs.value: an unknown value comes from a variable or
+		// local whose error was already reported.
+		c.sawUnknown = true
+		if c.diags.HasErrors() {
+			return ""
+		}
+	}
 	if !v.IsKnown() || v.IsNull() || !v.HasMark(backendMark{}) {
 		c.add(errAt(at.Expr.Range(), "Invalid backend reference", fmt.Sprintf("%s must be a reference to a backend block, such as backend.api.", name)))
 		return ""

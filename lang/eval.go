@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/netip"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -19,6 +20,11 @@ import (
 type Options struct {
 	// Vars are values given with -var NAME=VALUE.
 	Vars map[string]string
+	// VarFiles are variable files (-var-file FILE, read with
+	// LoadVarFiles or Parse), in command-line order: a later file
+	// overrides an earlier one. Their values rank above Env and below
+	// Vars.
+	VarFiles []*File
 	// Env looks up environment variables (HAPROUTE_VAR_NAME); nil means
 	// no environment.
 	Env func(string) (string, bool)
@@ -182,6 +188,13 @@ func evalVariables(files []*File, vars []*hcl.Block, locals []*hcl.Attribute, ba
 	}
 	ev.ctx = ctx
 
+	declared := make([]string, 0, len(vars))
+	for _, blk := range vars {
+		declared = append(declared, blk.Labels[0])
+	}
+	fileVals, d := varFileValues(opts.VarFiles, declared)
+	diags = append(diags, d...)
+
 	varVals := map[string]cty.Value{}
 	seen := map[string]hcl.Range{}
 	for _, blk := range vars {
@@ -210,7 +223,12 @@ func evalVariables(files []*File, vars []*hcl.Block, locals []*hcl.Attribute, ba
 				diags = append(diags, errAt(a.Expr.Range(), "Invalid description", "A variable description must be a string."))
 			}
 		}
-		val, d := variableValue(name, typ, content.Attributes["default"], blk.DefRange, opts)
+		fv, inFile := fileVals[name]
+		var fromFile *varFileValue
+		if inFile {
+			fromFile = &fv
+		}
+		val, d := variableValue(name, typ, content.Attributes["default"], blk.DefRange, fromFile, opts)
 		diags = append(diags, d...)
 		varVals[name] = val
 	}
@@ -281,12 +299,23 @@ func evalVariables(files []*File, vars []*hcl.Block, locals []*hcl.Attribute, ba
 	return ev, diags
 }
 
-// variableValue picks -var, then HAPROUTE_VAR_NAME, then the default.
-func variableValue(name string, typ cty.Type, def *hcl.Attribute, rng hcl.Range, opts Options) (cty.Value, hcl.Diagnostics) {
+// variableValue picks -var, then the last variable file that sets it
+// (file, nil when none does), then HAPROUTE_VAR_NAME, then the default.
+func variableValue(name string, typ cty.Type, def *hcl.Attribute, rng hcl.Range, file *varFileValue, opts Options) (cty.Value, hcl.Diagnostics) {
 	var raw string
 	var from string
 	if v, ok := opts.Vars[name]; ok {
 		raw, from = v, "-var "+name
+	} else if file != nil {
+		if file.bad {
+			return cty.DynamicVal, nil // reported by varFileValues
+		}
+		cv, err := convert.Convert(file.val, typ)
+		if err != nil {
+			return cty.DynamicVal, hcl.Diagnostics{errAt(file.expr.Range(), "Invalid value for variable "+name,
+				fmt.Sprintf("The value from %s is not a %s: %s (variable %q is declared at %s).", filepath.Base(file.file), typ.FriendlyName(), err, name, shortPos(rng)))}
+		}
+		return cv, nil
 	} else if opts.Env != nil {
 		if v, ok := opts.Env("HAPROUTE_VAR_" + name); ok {
 			raw, from = v, "HAPROUTE_VAR_"+name
@@ -315,7 +344,7 @@ func variableValue(name string, typ cty.Type, def *hcl.Attribute, rng hcl.Range,
 	}
 	if def == nil {
 		return cty.DynamicVal, hcl.Diagnostics{errAt(rng, "No value for variable "+name,
-			fmt.Sprintf("Set it with -var %s=VALUE or the environment variable HAPROUTE_VAR_%s, or give it a default.", name, name))}
+			fmt.Sprintf("Set it with -var %s=VALUE, in a -var-file or with the environment variable HAPROUTE_VAR_%s, or give it a default.", name, name))}
 	}
 	v, d := def.Expr.Value(nil)
 	if d.HasErrors() {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/haproute/haproute/compiler"
@@ -18,26 +19,31 @@ import (
 type LoadFlags struct {
 	Path string            `arg:"" optional:"" default:"." help:"Configuration directory or .hcl file (default: current directory)." type:"path"`
 	Var  map[string]string `name:"var" short:"v" help:"Set a variable: -var NAME=VALUE (repeatable)." mapsep:"none"`
+	// VarFile are variable files (NAME = VALUE lines), in order.
+	VarFile []string `name:"var-file" help:"Set variables from a file of NAME = VALUE lines (repeatable; a later file overrides an earlier one, -var overrides both)." sep:"none" type:"path" placeholder:"FILE"`
 }
 
 // loaded is a configuration read and checked.
 type loaded struct {
-	files []*lang.File
-	prog  *lang.Program
-	diags hcl.Diagnostics
+	files    []*lang.File
+	varFiles []*lang.File
+	prog     *lang.Program
+	diags    hcl.Diagnostics
 }
 
 func (l *LoadFlags) load(e *env) *loaded {
 	files, diags := lang.Load(l.Path)
-	prog, d := lang.Check(files, lang.Options{Vars: l.Var, Env: e.getenv})
+	varFiles, d := lang.LoadVarFiles(l.VarFile)
 	diags = append(diags, d...)
-	return &loaded{files: files, prog: prog, diags: diags}
+	prog, d := lang.Check(files, lang.Options{Vars: l.Var, VarFiles: varFiles, Env: e.getenv})
+	diags = append(diags, d...)
+	return &loaded{files: files, varFiles: varFiles, prog: prog, diags: diags}
 }
 
 // sources maps file names to their bytes for snippets.
 func (l *loaded) sources() map[string]*hcl.File {
 	m := map[string]*hcl.File{}
-	for _, f := range l.files {
+	for _, f := range slices.Concat(l.varFiles, l.files) {
 		m[f.Name] = &hcl.File{Bytes: f.Src}
 	}
 	return m

@@ -99,8 +99,8 @@ func (VersionCmd) Run(e *env) error {
 }
 
 // goFlags accepts the Go-style single-dash long flags the contract uses
-// (-check, -diff, -var NAME=VALUE) by rewriting them to kong's double-dash
-// form.
+// (-check, -diff, -var NAME=VALUE, -var-file FILE) by rewriting them to
+// kong's double-dash form.
 func goFlags(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {

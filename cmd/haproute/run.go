@@ -38,7 +38,7 @@ func (r *RunCmd) Run(e *env) error {
 		h = slog.NewJSONHandler(e.stderr, opts)
 	}
 	d, err := daemon.New(daemon.Config{
-		Path: r.Path, Vars: r.Var, Env: e.getenv,
+		Path: r.Path, Vars: r.Var, VarFiles: r.VarFile, Env: e.getenv,
 		Attach: r.Attach, StateDir: r.StateDir, ConfigDir: r.ConfigDir,
 		RuntimeSocket: r.RuntimeSocket, MasterSocket: r.MasterSocket, HaproxyBin: r.HaproxyBin,
 		Debounce: r.Debounce, Poll: r.Poll, Listen: r.Listen, AdminToken: r.AdminToken,

@@ -19,7 +19,7 @@ variable "name" {
 variable "unused_but_set" { # WARNING `Unused variable "unused_but_set"`
 }
 
-variable "required" { # ERROR@1 `^No value for variable required: Set it with -var required=VALUE or the environment variable HAPROUTE_VAR_required, or give it a default\.$`
+variable "required" { # ERROR@1 `^No value for variable required: Set it with -var required=VALUE, in a -var-file or with the environment variable HAPROUTE_VAR_required, or give it a default\.$`
   type = string
 }
 

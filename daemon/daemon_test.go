@@ -1291,3 +1291,51 @@ func TestRunListenNonLoopbackNeedsToken(t *testing.T) {
 	}
 	t.Logf("refused: %s", strings.TrimSpace(string(out)))
 }
+
+// TestRunPreparedStale: the daemon prepares an apply while the debounce
+// runs; if HAProxy's worker is replaced in between (here a reload by hand
+// through the master socket, as a restart would do), the commit sees the
+// preparation is stale, prepares again and still applies the change at
+// runtime.
+func TestRunPreparedStale(t *testing.T) {
+	d, fe, path, bes := dtSetup(t, dtOptions{Args: []string{"--debounce", "1500ms", "--log-level", "debug"}})
+	m0 := d.Metrics()
+	v := d.Status().Version
+	dtWrite(t, path, dtHCL(fe, bes, "a", "b.test=b", "stale.test=b"))
+	// Wait for the preparation (logged at debug level), well inside the
+	// debounce.
+	if !dtPoll(1200*time.Millisecond, func() bool { return strings.Contains(d.Log.String(), `"msg":"prepared"`) }) {
+		t.Fatalf("no preparation logged within the debounce:\n%s", d.Log.String())
+	}
+	before := d.Proc().Workers
+	m := &applier.Master{Path: filepath.Join(d.State, "master.sock"), Timeout: 2 * time.Second}
+	if _, err := m.Do(context.Background(), "reload"); err != nil {
+		t.Fatal(err)
+	}
+	// The master re-executes itself on reload: its socket refuses
+	// connections for a moment.
+	if !dtPoll(5*time.Second, func() bool {
+		p, err := m.ShowProc(context.Background())
+		return err == nil && len(p.Workers) == 1 && !slices.Contains(before, p.Workers[0])
+	}) {
+		t.Fatalf("the reload by hand did not replace the worker %v", before)
+	}
+	workers := d.Proc().Workers
+	st := d.WaitVersion(v+1, 10*time.Second)
+	if st.LastApplyKind != "runtime" {
+		t.Errorf("last_apply_kind = %q, want runtime", st.LastApplyKind)
+	}
+	if got := dtRoute(fe, hatest.Request{Host: "stale.test"}); got != "b" {
+		t.Errorf("stale.test: %s, want b", got)
+	}
+	if got := d.Proc().Workers; !slices.Equal(got, workers) {
+		t.Errorf("workers %v -> %v: the apply reloaded", workers, got)
+	}
+	m1 := d.Metrics()
+	for outcome, want := range map[string]float64{"stale": 1, "committed": 0} {
+		key := dtMetricKey("haproute_prepared_applies_total", `outcome="`+outcome+`"`)
+		if n := m1[key] - m0[key]; n != want {
+			t.Errorf("%s grew by %v, want %v", key, n, want)
+		}
+	}
+}

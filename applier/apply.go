@@ -431,4 +431,3 @@ func dropVersion(b []byte) []byte {
 	}
 	return []byte(s)
 }
-

@@ -159,6 +159,14 @@ func (d *differ) setting(kind Kind, section, name, want, have string, rng hcl.Ra
 	d.add(Change{Action: act, Kind: kind, Section: section, Name: name, Before: have, After: want, Via: Reload, Reason: name + " is read at start-up", Range: rangeOf(rng)})
 }
 
+// onOff shows a flag as a setting: "on", or absent.
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return ""
+}
+
 func itoa0(n int) string {
 	if n == 0 {
 		return ""
@@ -380,6 +388,7 @@ func (d *differ) frontend(f, lf *ir.Frontend) {
 	d.setting(KindFrontend, s, "mode", f.Mode, lf.Mode, f.Range)
 	d.setting(KindFrontend, s, "timeout client", f.TimeoutClient, lf.TimeoutClient, f.Range)
 	d.setting(KindFrontend, s, "default_backend", f.DefaultBackend, lf.DefaultBackend, f.Range)
+	d.setting(KindFrontend, s, "option idle-close-on-response", onOff(f.IdleCloseOnResponse), onOff(lf.IdleCloseOnResponse), f.Range)
 	if f.Maxconn != lf.Maxconn {
 		c := Change{Action: Update, Kind: KindFrontendMaxconn, Section: s, Name: "maxconn", Before: itoa0(lf.Maxconn), After: itoa0(f.Maxconn), Via: Runtime, Range: rangeOf(f.Range), value: strconv.Itoa(f.Maxconn), oldValue: strconv.Itoa(lf.Maxconn)}
 		if f.Maxconn == 0 || lf.Maxconn == 0 {

@@ -403,6 +403,13 @@ func TestDiff(t *testing.T) {
 			},
 		},
 		{
+			name:    "idle-close-on-response turned on",
+			desired: urep(t, ubase, `timeout_client = "30s"`, "timeout_client = \"30s\"\n  idle_close_on_response = true"),
+			want: []applier.Change{
+				{Action: applier.Create, Kind: applier.KindFrontend, Section: "main", Name: "option idle-close-on-response", After: "on", Via: applier.Reload, Reason: "option idle-close-on-response is read at start-up"},
+			},
+		},
+		{
 			name:    "new map file",
 			desired: withP5,
 			want: []applier.Change{

@@ -200,6 +200,12 @@ func (c *compiler) frontend(fe *lang.Frontend) {
 		TimeoutClient: fe.TimeoutClient,
 		Range:         fe.Range,
 	}
+	if fe.Mode != "tcp" {
+		fc.out.IdleCloseOnResponse = c.prog.Defaults.IdleCloseOnResponse
+		if fe.IdleCloseOnResponse != nil {
+			fc.out.IdleCloseOnResponse = *fe.IdleCloseOnResponse
+		}
+	}
 	for _, b := range fe.Binds {
 		fc.out.Binds = append(fc.out.Binds, b.Addr)
 	}

@@ -26,7 +26,7 @@ const fuzzDir = "/etc/haproute/fuzz"
 var fuzzKeywords = map[string][]string{
 	"global":   {"maxconn", "nbthread", "log", "stats"},
 	"defaults": {"mode", "timeout", "log-format"},
-	"frontend": {"mode", "maxconn", "bind", "timeout", "acl", "http-request", "tcp-request", "use_backend", "default_backend"},
+	"frontend": {"mode", "maxconn", "bind", "timeout", "acl", "http-request", "tcp-request", "use_backend", "default_backend", "option"},
 	"backend":  {"mode", "balance", "timeout", "option", "http-check", "server"},
 }
 

@@ -66,7 +66,12 @@ type Frontend struct {
 	Binds          []string
 	Maxconn        int
 	TimeoutClient  string
-	ACLs           []*ACL
+	// IdleCloseOnResponse renders "option idle-close-on-response": at a
+	// reload the old worker keeps idle keep-alive connections until it has
+	// answered their next request with "Connection: close", instead of
+	// closing them under the clients' feet.
+	IdleCloseOnResponse bool
+	ACLs                []*ACL
 	Rules          []*Rule
 	UseBackends    []*UseBackend
 	DefaultBackend string

@@ -277,6 +277,12 @@ func (rd *reader) frontend(w []string, comment string) error {
 		f.UseBackends = append(f.UseBackends, u)
 	case "default_backend":
 		f.DefaultBackend = w[1]
+	case "option":
+		if len(w) == 2 && w[1] == "idle-close-on-response" {
+			f.IdleCloseOnResponse = true
+		} else {
+			err = fmt.Errorf("unsupported frontend option")
+		}
 	default:
 		err = fmt.Errorf("unsupported frontend keyword %q", w[0])
 	}

@@ -446,6 +446,9 @@ func (r *renderer) frontend(f *Frontend) {
 		r.line("", "bind", Quote(b))
 	}
 	r.timeout("client", f.TimeoutClient)
+	if f.IdleCloseOnResponse {
+		r.line("", "option", "idle-close-on-response")
+	}
 	for _, a := range f.ACLs {
 		r.line(a.Comment, r.aclWords(a)...)
 	}

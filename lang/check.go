@@ -276,7 +276,7 @@ func (c *checker) duration(a *attrs, name string) string {
 
 func (c *checker) defaults(b *hcl.Block) *Defaults {
 	d := &Defaults{Range: b.DefRange}
-	a, _ := c.attrs(b.Body, &hcl.BodySchema{Attributes: attrSchema("timeout_connect", "timeout_client", "timeout_server", "log_format", "raw")}, b.DefRange)
+	a, _ := c.attrs(b.Body, &hcl.BodySchema{Attributes: attrSchema("timeout_connect", "timeout_client", "timeout_server", "log_format", "idle_close_on_response", "raw")}, b.DefRange)
 	d.TimeoutConnect = c.duration(a, "timeout_connect")
 	d.TimeoutClient = c.duration(a, "timeout_client")
 	d.TimeoutServer = c.duration(a, "timeout_server")
@@ -286,6 +286,9 @@ func (c *checker) defaults(b *hcl.Block) *Defaults {
 		} else {
 			d.LogFormat, d.LogFormatRange = s, a.rng("log_format")
 		}
+	}
+	if v, ok := a.boolean("idle_close_on_response"); ok {
+		d.IdleCloseOnResponse = v
 	}
 	d.Raw = c.raw(a, rawDefaultsKeywords)
 	return d

@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-var frontendAttrs = []string{"bind", "mode", "default_backend", "timeout_client", "maxconn"}
+var frontendAttrs = []string{"bind", "mode", "default_backend", "timeout_client", "maxconn", "idle_close_on_response"}
 var frontendBlocks = []string{"condition", "route", "deny", "redirect", "set_header", "dynamic"}
 
 var matchAttrs = []string{"host", "path", "path_prefix", "path_regex", "method", "header", "src", "not_src", "when"}
@@ -72,6 +72,13 @@ func (c *checker) frontend(b *hcl.Block) *Frontend {
 	}
 	fe.TimeoutClient = c.duration(a, "timeout_client")
 	fe.Maxconn, _ = a.integer("maxconn", 1, 10000000)
+	if v, ok := a.boolean("idle_close_on_response"); ok {
+		if fe.Mode == "tcp" && v {
+			c.add(errAt(a.rng("idle_close_on_response"), "Not allowed in a tcp frontend", "idle_close_on_response is about HTTP keep-alive connections; HAProxy ignores it in a mode tcp frontend."))
+		} else {
+			fe.IdleCloseOnResponse = &v
+		}
+	}
 
 	blocks := c.frontendBlocks(body)
 	// Conditions first: when-expressions anywhere in the frontend refer to

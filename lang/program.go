@@ -66,8 +66,13 @@ type Defaults struct {
 	LogFormat      string
 	// LogFormatRange is the range of the log_format value.
 	LogFormatRange hcl.Range
-	Raw            []Raw
-	Range          hcl.Range
+	// IdleCloseOnResponse (idle_close_on_response, default false, as in
+	// HAProxy) keeps idle keep-alive connections open through a reload
+	// until their next answer, for every mode http frontend that does not
+	// say otherwise.
+	IdleCloseOnResponse bool
+	Raw                 []Raw
+	Range               hcl.Range
 }
 
 // Backend is a checked backend block.
@@ -115,7 +120,10 @@ type Frontend struct {
 	DefaultBackend string
 	TimeoutClient  string
 	Maxconn        int
-	Conditions     []*Condition
+	// IdleCloseOnResponse is the frontend's idle_close_on_response; nil
+	// means the defaults' value.
+	IdleCloseOnResponse *bool
+	Conditions          []*Condition
 	// Rules are the deny, redirect and set_header blocks in declaration
 	// order.
 	Rules []*Rule

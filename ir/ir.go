@@ -61,21 +61,21 @@ type Defaults struct {
 
 // Frontend is a frontend section.
 type Frontend struct {
-	Name           string
-	Mode           string
-	Binds          []string
-	Maxconn        int
-	TimeoutClient  string
+	Name          string
+	Mode          string
+	Binds         []string
+	Maxconn       int
+	TimeoutClient string
 	// IdleCloseOnResponse renders "option idle-close-on-response": at a
 	// reload the old worker keeps idle keep-alive connections until it has
 	// answered their next request with "Connection: close", instead of
 	// closing them under the clients' feet.
 	IdleCloseOnResponse bool
 	ACLs                []*ACL
-	Rules          []*Rule
-	UseBackends    []*UseBackend
-	DefaultBackend string
-	Range          hcl.Range
+	Rules               []*Rule
+	UseBackends         []*UseBackend
+	DefaultBackend      string
+	Range               hcl.Range
 }
 
 // ACL is a named ACL: "acl NAME FETCH -m MATCH PATTERN..." or, with File set,

@@ -37,7 +37,8 @@ import (
 //
 //	HAPROUTE_SOAK=1 go test ./daemon -run TestSoak -v -timeout 30m
 //
-// (HAPROUTE_SOAK_CHANGES=N makes a shorter smoke run of N changes.)
+// (HAPROUTE_SOAK_CHANGES=N makes a shorter smoke run of N changes;
+// HAPROUTE_SOAK_IDLE_CLOSE=1 turns idle_close_on_response on.)
 // (scripts/soak.sh). Target: 0 non-2xx; p99 save-to-live of runtime-class
 // changes <= debounce + 50 ms. The test fails on any non-2xx answer, on a
 // change that does not go live within 30 s, or on a failed apply; the
@@ -61,6 +62,14 @@ func TestSoak(t *testing.T) {
 	base := dtFreePorts(t, 10)
 	sum, err := benchgen.Write(dir, benchgen.Config{Routes: 10_000, PerFile: 1000, Server: a.Addr, BasePort: base})
 	mustDo(t, err)
+	if os.Getenv("HAPROUTE_SOAK_IDLE_CLOSE") != "" {
+		// idle_close_on_response: no EOF on keep-alive connections idle
+		// at a reload.
+		g := filepath.Join(dir, "00_global.hcl")
+		src, err := os.ReadFile(g)
+		mustDo(t, err)
+		mustDo(t, os.WriteFile(g, []byte(strings.Replace(string(src), "defaults {\n", "defaults {\n  idle_close_on_response = true\n", 1)), 0o644))
+	}
 	routesFile := filepath.Join(dir, "20_frontend_000.hcl")
 	orig, err := os.ReadFile(routesFile)
 	mustDo(t, err)

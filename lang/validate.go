@@ -424,61 +424,44 @@ func LogFormatVars() []string { return logFormatVars }
 // has in HTTP mode only ("%r", "%[req.hdr(host)]"), in order, once each.
 func httpOnlyLogItems(s string) []string {
 	var out []string
-	add := func(item string) {
-		if !contains(out, item) {
-			out = append(out, item)
-		}
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			continue
-		}
-		rest := s[i+1:]
-		if strings.HasPrefix(rest, "%") {
-			i++
-			continue
-		}
-		if strings.HasPrefix(rest, "{") {
-			if end := strings.IndexByte(rest, '}'); end >= 0 {
-				rest = rest[end+1:]
+	items, _ := logFormatItems(s)
+	for _, it := range items {
+		var bad bool
+		if it.sample {
+			name := it.text
+			if j := strings.IndexAny(name, "(,"); j >= 0 {
+				name = name[:j]
 			}
+			bad = contains(httpOnlyFetches, strings.TrimSpace(name))
+		} else {
+			bad = contains(httpOnlyLogVars, it.text)
 		}
-		if strings.HasPrefix(rest, "[") {
-			end := strings.IndexByte(rest, ']')
-			if end < 0 {
-				return out
-			}
-			expr := rest[1:end]
-			name := expr
-			if j := strings.IndexAny(expr, "(,"); j >= 0 {
-				name = expr[:j]
-			}
-			if contains(httpOnlyFetches, strings.TrimSpace(name)) {
-				add("%[" + expr + "]")
-			}
-			i = len(s) - len(rest) + end
-			continue
+		if bad && !contains(out, it.String()) {
+			out = append(out, it.String())
 		}
-		n := 0
-		for n < len(rest) && (rest[n] >= 'a' && rest[n] <= 'z' || rest[n] >= 'A' && rest[n] <= 'Z') {
-			n++
-		}
-		if contains(httpOnlyLogVars, rest[:n]) {
-			add("%" + rest[:n])
-		}
-		i = len(s) - len(rest) + n - 1
 	}
 	return out
 }
 
-// checkLogFormat validates a log-format string given by the operator: a
-// one-line text whose '%' sequences are well formed ("%%", "%VAR",
-// "%{FLAGS}VAR", "%[SAMPLE]", "%{FLAGS}[SAMPLE]"). What a sample
-// expression holds is left to HAProxy.
-func checkLogFormat(s string) error {
-	if err := checkText(s); err != nil {
-		return err
+// logItem is one '%' expression of a log-format string: a variable
+// ("%ci": text "ci") or a sample expression ("%[src]": text "src").
+type logItem struct {
+	text   string
+	sample bool
+}
+
+func (it logItem) String() string {
+	if it.sample {
+		return "%[" + it.text + "]"
 	}
+	return "%" + it.text
+}
+
+// logFormatItems splits a log-format string into its '%' expressions
+// ("%%", "%VAR", "%{FLAGS}VAR", "%[SAMPLE]", "%{FLAGS}[SAMPLE]"; flags
+// are skipped), failing on a malformed one.
+func logFormatItems(s string) ([]logItem, error) {
+	var items []logItem
 	for i := 0; i < len(s); i++ {
 		if s[i] != '%' {
 			continue
@@ -491,15 +474,16 @@ func checkLogFormat(s string) error {
 		if strings.HasPrefix(rest, "{") {
 			end := strings.IndexByte(rest, '}')
 			if end < 0 {
-				return fmt.Errorf("unterminated %%{ in log format %q", s)
+				return items, fmt.Errorf("unterminated %%{ in log format %q", s)
 			}
 			rest = rest[end+1:]
 		}
 		if strings.HasPrefix(rest, "[") {
 			end := strings.IndexByte(rest, ']')
 			if end < 2 {
-				return fmt.Errorf("unterminated or empty %%[...] in log format %q (write %%%% for a literal %%)", s)
+				return items, fmt.Errorf("unterminated or empty %%[...] in log format %q (write %%%% for a literal %%)", s)
 			}
+			items = append(items, logItem{text: rest[1:end], sample: true})
 			i = len(s) - len(rest) + end
 			continue
 		}
@@ -507,10 +491,28 @@ func checkLogFormat(s string) error {
 		for n < len(rest) && (rest[n] >= 'a' && rest[n] <= 'z' || rest[n] >= 'A' && rest[n] <= 'Z') {
 			n++
 		}
-		if !contains(logFormatVars, rest[:n]) {
-			return fmt.Errorf("unknown log-format variable %%%s in %q (write %%%% for a literal %%)", rest[:n], s)
-		}
+		items = append(items, logItem{text: rest[:n]})
 		i = len(s) - len(rest) + n - 1
+	}
+	return items, nil
+}
+
+// checkLogFormat validates a log-format string given by the operator: a
+// one-line text whose '%' sequences are well formed ("%%", "%VAR",
+// "%{FLAGS}VAR", "%[SAMPLE]", "%{FLAGS}[SAMPLE]"). What a sample
+// expression holds is left to HAProxy.
+func checkLogFormat(s string) error {
+	if err := checkText(s); err != nil {
+		return err
+	}
+	items, err := logFormatItems(s)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if !it.sample && !contains(logFormatVars, it.text) {
+			return fmt.Errorf("unknown log-format variable %%%s in %q (write %%%% for a literal %%)", it.text, s)
+		}
 	}
 	return nil
 }

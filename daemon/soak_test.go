@@ -245,26 +245,10 @@ func dtPercentiles(ds []time.Duration) (p50, p99, mx time.Duration) {
 	return at(0.5), at(0.99), s[len(s)-1].Round(time.Millisecond)
 }
 
-// dtFreePorts finds n consecutive free ports on 127.0.0.1.
+// dtFreePorts returns the first of n consecutive free ports.
 func dtFreePorts(t *testing.T, n int) int {
 	t.Helper()
-	for try := range 200 {
-		base := 20000 + (os.Getpid()*7+try*37)%20000
-		ok := true
-		for p := base; p < base+n && ok; p++ {
-			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-			if err != nil {
-				ok = false
-				continue
-			}
-			ln.Close()
-		}
-		if ok {
-			return base
-		}
-	}
-	t.Fatal("no run of free ports")
-	return 0
+	return hatest.FreePorts(t, n)
 }
 
 // soakProbe is the request that shows a change is live, and who must

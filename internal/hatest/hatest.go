@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -102,16 +103,52 @@ func Check(t testing.TB, cfgPath string) error {
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free at the time of the
-// call (the kernel picks it; the listener is closed before returning).
+// call (the listener is closed before returning). It is taken below the
+// kernel's ephemeral range (32768 and up on Linux), from which outgoing
+// connections pick their source ports: a port the kernel hands out for
+// :0 can be taken by a client connection of another test before haproxy
+// binds it ("Address already in use"). Ports are not handed out twice in
+// one test process.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("hatest: FreePort: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return FreePorts(t, 1)
 }
+
+// FreePorts is FreePort for n consecutive ports; it returns the first.
+func FreePorts(t testing.TB, n int) int {
+	t.Helper()
+	freePortMu.Lock()
+	defer freePortMu.Unlock()
+	free := func(base int) bool {
+		for p := base; p < base+n; p++ {
+			if freePortUsed[p] {
+				return false
+			}
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+			if err != nil {
+				return false
+			}
+			l.Close()
+		}
+		return true
+	}
+	for range 1000 {
+		base := 20000 + rand.IntN(12000-n)
+		if free(base) {
+			for p := base; p < base+n; p++ {
+				freePortUsed[p] = true
+			}
+			return base
+		}
+	}
+	t.Fatalf("hatest: no run of %d free ports below 32000", n)
+	return 0
+}
+
+var (
+	freePortMu   sync.Mutex
+	freePortUsed = map[int]bool{}
+)
 
 // maxSocketDirLen keeps "<dir>/<name>.sock" below the 108-byte sun_path limit.
 const maxSocketDirLen = 80

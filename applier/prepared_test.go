@@ -38,6 +38,19 @@ func TestITPrepared(t *testing.T) {
 		return slices.ContainsFunc(log, func(s string) bool { return strings.Contains(s, "preparing again") })
 	}
 
+	// commitStale commits p, which must be found stale and prepared again.
+	commitStale := func(t *testing.T, e *itEnv, p *applier.Prepared) {
+		t.Helper()
+		var log []string
+		res, err := e.drv.ApplyPrepared(ctx, p, opts(&log))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reprepared(log) || res.Prepared {
+			t.Fatalf("the stale preparation was committed: %q", log)
+		}
+	}
+
 	t.Run("commit", func(t *testing.T) {
 		t.Parallel()
 		e := itStart(t, itConf(itS1, routeA))
@@ -120,14 +133,7 @@ func TestITPrepared(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.only(a, 3, "s1")
-		var log []string
-		res, err := e.drv.ApplyPrepared(ctx, p, opts(&log))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reprepared(log) || res.Prepared {
-			t.Fatalf("the stale preparation was committed: %q", log)
-		}
+		commitStale(t, e, p)
 		e.only(a, 3, "t1")
 		e.only(c, 3, "u1")
 		e.converged(want)
@@ -149,14 +155,7 @@ func TestITPrepared(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.proxy.Reload(t)
-		var log []string
-		res, err := e.drv.ApplyPrepared(ctx, p, opts(&log))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reprepared(log) || res.Prepared {
-			t.Fatalf("the stale preparation was committed: %q", log)
-		}
+		commitStale(t, e, p)
 		e.only(a, 3, "s1")
 		e.only(c, 3, "u1")
 		e.converged(want)

@@ -42,8 +42,10 @@ func (l *Local) Apply(ctx context.Context, desired *ir.Config, plan *Plan, opts 
 	return l.commit(ctx, p, opts, start)
 }
 
-// Prepared is an apply computed ahead of time: the live state read, the plan, the rendered files and, when the candidate
-// haproxy.cfg differs from the running one, its haproxy -c validation.
+// Prepared is an apply computed ahead of time: the live state read, the
+// plan, the rendered files and, when the candidate haproxy.cfg differs
+// from the running one, its haproxy -c validation (a Prepared exists only
+// once its candidate passed).
 // ApplyPrepared executes it if nothing changed on disk or in the master's
 // process list since; otherwise it prepares again under the lock.
 //
@@ -55,9 +57,8 @@ type Prepared struct {
 	plan    *Plan
 	want    ir.Config
 	files   ir.Files
-	// same: the rendered files equal the ones on disk (version aside);
-	// validated: want passed haproxy -c (or needs no check).
-	same, validated bool
+	// same: the rendered files equal the ones on disk (version aside).
+	same bool
 	// stamp is the directory's state before the live state was read.
 	stamp string
 }
@@ -169,7 +170,8 @@ func (l *Local) prepareFrom(ctx context.Context, desired *ir.Config, r *LiveRead
 		return nil, err
 	}
 	obs(fmt.Sprintf("planned %d changes and rendered %d files", len(p.plan.Changes), len(p.files)))
-	if p.same, err = sameFiles(l.absDir(), p.files, live.Files.Version); err != nil {
+	var cfgSame bool
+	if p.same, cfgSame, err = sameFiles(l.absDir(), p.files); err != nil {
 		return nil, err
 	}
 	if p.plan.Empty() && p.same {
@@ -188,10 +190,9 @@ func (l *Local) prepareFrom(ctx context.Context, desired *ir.Config, r *LiveRead
 	// defaults sections and those backends, which gives the same verdict
 	// on the lines that changed in a fraction of the time of the whole
 	// configuration (the rest is the running, validated text).
-	cfgSame, cfgErr := sameConfigText(l.absDir(), p.files)
-	if cfgErr != nil || !cfgSame || !entriesOnly(p.plan) {
+	if !cfgSame || !entriesOnly(p.plan) {
 		cand, what := &p.want, "candidate configuration"
-		if sub := serverCandidate(&p.want, p.plan); sub != nil && cfgErr == nil {
+		if sub := serverCandidate(&p.want, p.plan); sub != nil {
 			cand, what = sub, fmt.Sprintf("the %d changed backends with global and defaults", len(sub.Backends))
 		}
 		if err := l.Validate(ctx, cand); err != nil {
@@ -199,7 +200,6 @@ func (l *Local) prepareFrom(ctx context.Context, desired *ir.Config, r *LiveRead
 		}
 		obs("haproxy -c: " + what + " valid")
 	}
-	p.validated = true
 	return p, nil
 }
 
@@ -260,9 +260,6 @@ func (l *Local) commit(ctx context.Context, p *Prepared, opts ApplyOptions, star
 	if plan.Empty() && p.same {
 		return &Result{Version: live.Files.Version, Unchanged: true, Duration: time.Since(start), Plan: plan}, nil
 	}
-	if !p.validated {
-		return nil, errors.New("internal error: the candidate configuration was not validated")
-	}
 	snap, err := l.snapshot()
 	if err != nil {
 		return nil, err
@@ -317,7 +314,7 @@ func (l *Local) commit(ctx context.Context, p *Prepared, opts ApplyOptions, star
 		return res, nil
 	}
 	// Verify: the live state must now equal desired. (readFiles reuses
-	// the earlier parse when haproxy.cfg only changed its version line.)
+	// the configuration just written as the parse of its haproxy.cfg.)
 	after, err := l.Live(ctx)
 	if err != nil {
 		return res, fmt.Errorf("applied, but re-reading the live state failed: %w", err)
@@ -342,44 +339,45 @@ func (e *VerifyError) Error() string {
 	return b.String()
 }
 
-// sameFiles reports whether the files on disk equal files, ignoring the
-// version line (which always changes).
-func sameFiles(dir string, files ir.Files, liveVersion int) (bool, error) {
+// sameFiles compares rendered files with the ones in dir, ignoring
+// haproxy.cfg's version line (which always changes): all reports whether
+// every file is the same and no other map or ACL file is there, cfg
+// whether haproxy.cfg is the same.
+func sameFiles(dir string, files ir.Files) (all, cfg bool, err error) {
+	cur, err := os.ReadFile(filepath.Join(dir, ir.ConfigFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	if string(dropVersion(cur)) != string(dropVersion(files[ir.ConfigFile])) {
+		return false, false, nil
+	}
 	for name, data := range files {
+		if name == ir.ConfigFile {
+			continue
+		}
 		cur, err := os.ReadFile(filepath.Join(dir, name))
 		if errors.Is(err, os.ErrNotExist) {
-			return false, nil
+			return false, true, nil
 		}
 		if err != nil {
-			return false, err
-		}
-		if name == ir.ConfigFile {
-			cur = dropVersion(cur)
-			data = dropVersion(data)
+			return false, true, err
 		}
 		if string(cur) != string(data) {
-			return false, nil
+			return false, true, nil
 		}
 	}
 	for _, pattern := range []string{"*.map", "*.acl"} {
 		m, _ := filepath.Glob(filepath.Join(dir, pattern))
 		for _, p := range m {
 			if _, ok := files[filepath.Base(p)]; !ok {
-				return false, nil
+				return false, true, nil
 			}
 		}
 	}
-	return true, nil
-}
-
-// sameConfigText reports whether haproxy.cfg on disk equals the rendered
-// one apart from the version line.
-func sameConfigText(dir string, files ir.Files) (bool, error) {
-	cur, err := os.ReadFile(filepath.Join(dir, ir.ConfigFile))
-	if err != nil {
-		return false, err
-	}
-	return string(dropVersion(cur)) == string(dropVersion(files[ir.ConfigFile])), nil
+	return true, true, nil
 }
 
 // serverCandidate returns the global and defaults sections of want with

@@ -183,14 +183,14 @@ func (e *btEnv) execute(desired *ir.Config, live *Live, plan *Plan, tm *btExecTi
 		return nil, err
 	}
 	t1 := time.Now()
-	same, err := sameFiles(l.absDir(), files, live.Files.Version)
+	same, cfgSame, err := sameFiles(l.absDir(), files)
 	if err != nil {
 		return nil, err
 	}
 	if plan.Empty() && same {
 		return &Result{Unchanged: true}, nil
 	}
-	if cfgSame, err := sameConfigText(l.absDir(), files); err != nil || !cfgSame || !entriesOnly(plan) {
+	if !cfgSame || !entriesOnly(plan) {
 		if err := l.Validate(ctx, &want); err != nil {
 			return nil, err
 		}

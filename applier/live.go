@@ -151,7 +151,7 @@ func verifyTouched(rt *RuntimeAPI, desired *ir.Config, live *Live, plan *Plan, d
 	// The touched backends are read over desired's (the files just
 	// written): servers added at runtime are then known from the files.
 	for i, b := range view.Backends {
-		if db := findBackend(want, b.Name); db != nil {
+		if db := want.FindBackend(b.Name); db != nil {
 			view.Backends[i] = runtimeCopy(&ir.Config{Backends: []*ir.Backend{db}}).Backends[0]
 		}
 	}
@@ -190,15 +190,6 @@ func (t *touched) restrict(cfg *ir.Config) *ir.Config {
 		}
 	}
 	return out
-}
-
-func findBackend(cfg *ir.Config, name string) *ir.Backend {
-	for _, b := range cfg.Backends {
-		if b.Name == name {
-			return b
-		}
-	}
-	return nil
 }
 
 // readRuntimeOf is readRuntime limited to what only names (all of it

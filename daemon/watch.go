@@ -88,10 +88,7 @@ func (w *Watcher) Run(ctx context.Context, wake chan<- struct{}) error {
 				rewatch()
 			}
 			if w.Early != nil {
-				select {
-				case w.Early <- struct{}{}:
-				default:
-				}
+				notify(w.Early)
 			}
 			if timer == nil {
 				timer = time.NewTimer(w.Debounce)
@@ -106,11 +103,17 @@ func (w *Watcher) Run(ctx context.Context, wake chan<- struct{}) error {
 			w.Log.Warn("watch error", "err", err)
 		case <-fire:
 			fire = nil
-			select {
-			case wake <- struct{}{}:
-			default: // a wake-up is already pending: level-triggered
-			}
+			notify(wake)
 		}
+	}
+}
+
+// notify sends on ch unless a signal is already pending there: a signal
+// only says "look again" (level-triggered), so one pending is enough.
+func notify(ch chan<- struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }
 
@@ -181,10 +184,7 @@ func (w *Watcher) poll(ctx context.Context, wake chan<- struct{}) error {
 			fp := w.fingerprint()
 			if fp != last {
 				last = fp
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
+				notify(wake)
 			}
 		}
 	}

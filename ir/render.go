@@ -122,8 +122,7 @@ func (rd *Renderer) normalise(text string) (string, error) {
 			missing = append(missing, sec)
 		}
 	}
-	switch {
-	case len(missing) > 16:
+	if len(missing) > 16 {
 		// Many sections (a first render): one pass over the whole text,
 		// split into the sections' outputs.
 		rd.passes++
@@ -150,15 +149,14 @@ func (rd *Renderer) normalise(text string) (string, error) {
 		}
 		rd.sections = next
 		return out, nil
-	default:
-		for _, sec := range missing {
-			rd.passes++
-			o, err := guardedNormalise(sec)
-			if err != nil {
-				return "", err
-			}
-			next[sec] = o
+	}
+	for _, sec := range missing {
+		rd.passes++
+		o, err := guardedNormalise(sec)
+		if err != nil {
+			return "", err
 		}
+		next[sec] = o
 	}
 	rd.sections = next
 	var b strings.Builder
